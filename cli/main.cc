@@ -1,0 +1,553 @@
+// swarmcrawl: the one binary contributors, coordinators and AI builders run.
+// Each subcommand is a thin layer over the library: parse flags, call the
+// module, print the result or a one-line error that says what to do.
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "coordinator/frontier.h"
+#include "coordinator/server.h"
+#include "coordinator/store.h"
+#include "core/crypto.h"
+#include "parsers/html_page.h"
+#include "worker/worker.h"
+
+namespace swarmcrawl {
+namespace {
+
+// The only global state: what the signal handler must reach.
+std::atomic<bool> g_stop{false};
+void OnSignal(int) { g_stop = true; }
+
+void InstallSignalHandlers() {
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+int Fail(const std::string& message) {
+  std::cerr << "swarmcrawl: error: " << message << "\n";
+  return 1;
+}
+int Fail(const Status& s) { return Fail(s.message()); }
+
+bool ReadFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return true;
+}
+
+std::string HumanBytes(double b) {
+  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+  int u = 0;
+  while (b >= 1000 && u < 4) {
+    b /= 1000;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), u == 0 ? "%.0f %s" : "%.1f %s", b, units[u]);
+  return buf;
+}
+
+LogLevel Level(bool verbose, bool quiet) {
+  return verbose ? LogLevel::kDebug : quiet ? LogLevel::kWarn : LogLevel::kInfo;
+}
+
+// Loads the contributor key, creating it on first use so that joining is one command.
+Status LoadOrCreateKey(const std::string& path, const std::string& name, SigningKey* key) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) {
+    if (Status s = SigningKey::Generate(key); !s.ok()) return s;
+    if (Status s = key->SaveToFile(path, name); !s.ok()) return s;
+    std::cerr << "swarmcrawl: created contributor key " << path << " (fingerprint "
+              << Fingerprint(key->public_hex()) << "); keep it: it holds your credit\n";
+    return SigningKey::LoadFromFile(path, key);
+  }
+  return SigningKey::LoadFromFile(path, key);
+}
+
+Status SubmitSpec(Store* store, const std::string& spec_path, std::string* name, bool* existed) {
+  std::string text;
+  if (!ReadFile(spec_path, &text)) {
+    return Status::Error("io", "cannot read crawl spec " + spec_path);
+  }
+  CrawlSpec spec;
+  if (Status s = ParseCrawlSpec(text, &spec); !s.ok()) {
+    return Status::Error(s.code(), spec_path + ": " + s.message() + " (nothing was submitted)");
+  }
+  *name = spec.name;
+  CrawlInfo existing;
+  *existed = store->FindCrawl(spec.name, &existing).ok();
+  if (*existed) return Status::OK();
+  SystemClock clock;
+  try {
+    Transaction tx(store->db());
+    int64_t id = 0;
+    if (Status s = store->InsertCrawl(spec, clock.NowMs(), &id); !s.ok()) return s;
+    Frontier frontier(store, &clock);
+    frontier.LoadCrawls();
+    frontier.AddSeeds(id);
+    tx.Commit();
+  } catch (const SqliteError& e) {
+    return Status::Error("io", e.what());
+  }
+  return Status::OK();
+}
+
+void PrintStatus(const CrawlStatus& st) {
+  std::cout << "crawl " << st.info.name << ": " << st.info.state << "\n  frontier:";
+  for (const char* state : {"done", "failed", "excluded", "queued", "leased"}) {
+    auto it = st.by_state.find(state);
+    std::cout << " " << (it == st.by_state.end() ? 0 : it->second) << " " << state;
+  }
+  std::cout << "\n  records: " << st.records << " (" << HumanBytes(static_cast<double>(st.bytes))
+            << "), hosts: " << st.hosts << ", active leases: " << st.active_leases << "\n";
+  if (!st.by_reason.empty()) {
+    std::cout << "  reasons:";
+    for (const auto& [reason, n] : st.by_reason) std::cout << " " << reason << "=" << n;
+    std::cout << "\n";
+  }
+}
+
+nlohmann::json StatusJson(const CrawlStatus& st) {
+  return {{"name", st.info.name},     {"state", st.info.state},
+          {"by_state", st.by_state},  {"by_reason", st.by_reason},
+          {"records", st.records},    {"bytes", st.bytes},
+          {"hosts", st.hosts},        {"active_leases", st.active_leases},
+          {"created_at", st.info.created_at}, {"finished_at", st.info.finished_at}};
+}
+
+void PrintCredits(const std::vector<CreditRow>& rows) {
+  std::printf("%-20s %-16s %8s %10s %8s %8s\n", "CONTRIBUTOR", "NAME", "PAGES", "BYTES",
+              "BATCHES", "REJECTED");
+  for (const auto& r : rows) {
+    std::printf("%-20s %-16s %8lld %10s %8lld %8lld\n", r.fingerprint.c_str(),
+                r.name.empty() ? "-" : r.name.substr(0, 16).c_str(),
+                static_cast<long long>(r.pages), HumanBytes(static_cast<double>(r.bytes)).c_str(),
+                static_cast<long long>(r.batches), static_cast<long long>(r.rejected_batches));
+  }
+}
+
+Status ExportJsonl(Store* store, const std::string& crawl, const std::string& out_path,
+                   int64_t* written) {
+  std::ofstream file;
+  std::ostream* out = &std::cout;
+  if (out_path != "-") {
+    file.open(out_path + ".part", std::ios::binary | std::ios::trunc);
+    if (!file) return Status::Error("io", "cannot write " + out_path);
+    out = &file;
+  }
+  *written = 0;
+  Status s = store->ForEachRecord(crawl, [&](const nlohmann::json& rec) {
+    *out << DumpJson(rec) << '\n';
+    ++*written;
+  });
+  if (!s.ok()) return s;
+  if (out_path != "-") {
+    file.close();
+    if (!file || std::rename((out_path + ".part").c_str(), out_path.c_str()) != 0) {
+      return Status::Error("io", "cannot write " + out_path);
+    }
+  }
+  return Status::OK();
+}
+
+struct CommonWorkerFlags {
+  std::string key = "swarmcrawl.key";
+  std::string name;
+  size_t threads = 0;
+  int64_t capacity = 512;
+  bool allow_private = false;
+  size_t max_body = 10 << 20;
+  long timeout_s = 30;
+};
+
+void AddWorkerFlags(CLI::App* app, CommonWorkerFlags* f) {
+  app->add_option("--key", f->key, "contributor key file (created if missing)")
+      ->capture_default_str();
+  app->add_option("--name", f->name, "display name shown with your credit");
+  app->add_option("--threads", f->threads, "parse threads (default: all cores)");
+  app->add_option("--capacity", f->capacity, "most tasks held at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  app->add_flag("--allow-private-networks", f->allow_private,
+                "allow fetching loopback/private addresses (local test crawls only)");
+  app->add_option("--max-body-bytes", f->max_body, "largest response body kept")
+      ->capture_default_str();
+  app->add_option("--timeout", f->timeout_s, "total time limit per fetch, seconds")
+      ->capture_default_str();
+}
+
+WorkerOptions MakeWorkerOptions(const CommonWorkerFlags& f) {
+  WorkerOptions o;
+  o.name = f.name;
+  o.threads = f.threads;
+  o.capacity = f.capacity;
+  o.fetch_limits.allow_private_networks = f.allow_private;
+  o.fetch_limits.max_body_bytes = f.max_body;
+  o.fetch_limits.total_timeout_ms = f.timeout_s * 1000;
+  return o;
+}
+
+}  // namespace
+}  // namespace swarmcrawl
+
+int main(int argc, char** argv) {
+  using namespace swarmcrawl;
+  CLI::App app{"swarmcrawl: a decentralized web crawler that turns public pages into "
+               "signed, credited dataset records"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "swarmcrawl 0.1.0");
+  std::string db = "swarmcrawl.db";
+  bool verbose = false, quiet = false;
+  auto add_db = [&](CLI::App* sub) {
+    sub->add_option("--db", db, "coordinator database (SQLite)")->capture_default_str();
+  };
+  auto add_log = [&](CLI::App* sub) {
+    sub->add_flag("-v,--verbose", verbose, "log debug details");
+    sub->add_flag("-q,--quiet", quiet, "log warnings and errors only");
+  };
+
+  // keygen
+  auto* keygen = app.add_subcommand("keygen", "create a contributor key pair (Ed25519)");
+  std::string key_out = "swarmcrawl.key", key_name;
+  keygen->add_option("--out", key_out, "where to write the key (mode 0600)")->capture_default_str();
+  keygen->add_option("--name", key_name, "display name to store with the key");
+
+  // coordinator
+  auto* coord = app.add_subcommand("coordinator", "run a coordinator: schedule crawls, hand "
+                                                  "out work, verify and store results");
+  CoordinatorOptions copt;
+  add_db(coord);
+  add_log(coord);
+  coord->add_option("--bind", copt.bind, "ZeroMQ endpoint(s) to listen on")->capture_default_str();
+  coord->add_flag("--plaintext", copt.plaintext,
+                  "no CurveZMQ encryption (loopback tests only)");
+  coord->add_option("--curve-key", copt.curve_key_path,
+                    "coordinator key pair file (default: DB.curve, created on first start)");
+  coord->add_flag("--exit-when-done", copt.exit_when_done,
+                  "exit once every crawl is done or cancelled");
+  coord->add_option("--heartbeat-ms", copt.heartbeat_ms, "heartbeat interval")
+      ->capture_default_str()
+      ->check(CLI::Range(50, 600000));
+  coord->add_option("--liveness", copt.liveness, "heartbeats a worker may miss")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 100));
+  coord->add_option("--lease-size", copt.lease_limits.max_tasks, "most URLs per lease")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  coord->add_option("--lease-ttl-ms", copt.lease_limits.base_ttl_ms,
+                    "base lease lifetime before it is re-issued")
+      ->capture_default_str();
+  std::vector<std::string> coord_specs;
+  coord->add_option("--spec", coord_specs, "crawl spec file(s) to submit at start");
+
+  // worker
+  auto* worker = app.add_subcommand("worker", "contribute: fetch and parse pages for a coordinator");
+  CommonWorkerFlags wflags;
+  AddWorkerFlags(worker, &wflags);
+  add_log(worker);
+  std::string w_coord = "tcp://127.0.0.1:7170", w_coord_key, w_spool = "swarmcrawl-worker.db";
+  bool w_plain = false, w_exit_on_bye = false, w_no_progress = false;
+  worker->add_option("--coordinator", w_coord, "coordinator endpoint")->capture_default_str();
+  worker->add_option("--coordinator-key", w_coord_key,
+                     "coordinator public key (printed when it starts)");
+  worker->add_flag("--plaintext", w_plain, "no encryption (loopback tests only)");
+  worker->add_option("--spool", w_spool, "local spool of unacknowledged results")
+      ->capture_default_str();
+  worker->add_flag("--exit-on-bye", w_exit_on_bye, "exit when the coordinator shuts down");
+  worker->add_flag("--no-progress", w_no_progress, "log lines instead of a live progress line");
+
+  // run
+  auto* run = app.add_subcommand("run", "one machine: a coordinator and N workers in one process");
+  CommonWorkerFlags rflags;
+  AddWorkerFlags(run, &rflags);
+  add_db(run);
+  add_log(run);
+  std::vector<std::string> run_specs;
+  int run_workers = 2;
+  bool run_serve = false;
+  std::string run_export;
+  run->add_option("--spec", run_specs, "crawl spec file(s) to submit")->required();
+  run->add_option("--workers", run_workers, "workers to start")->capture_default_str()->check(CLI::Range(1, 64));
+  run->add_flag("--serve", run_serve, "keep running after the crawls are done");
+  run->add_option("--export", run_export, "write the records of the crawl(s) to this JSONL file");
+
+  // crawl
+  auto* crawl = app.add_subcommand("crawl", "submit and control crawls");
+  crawl->require_subcommand(1);
+  std::string spec_path, crawl_name;
+  bool as_json = false;
+  auto* submit = crawl->add_subcommand("submit", "validate a crawl spec and submit it");
+  submit->add_option("spec", spec_path, "crawl spec (JSON, see schemas/crawl_spec.v1.json)")->required();
+  add_db(submit);
+  auto* list = crawl->add_subcommand("list", "list crawls");
+  add_db(list);
+  list->add_flag("--json", as_json, "machine-readable output");
+  auto* status = crawl->add_subcommand("status", "show a crawl's progress");
+  status->add_option("name", crawl_name, "crawl name")->required();
+  status->add_flag("--json", as_json, "machine-readable output");
+  add_db(status);
+  std::map<std::string, std::string> transitions = {
+      {"pause", "paused"}, {"resume", "running"}, {"cancel", "cancelled"}};
+  std::map<std::string, CLI::App*> transition_cmds;
+  for (const auto& [verb, state] : transitions) {
+    auto* sub = crawl->add_subcommand(verb, verb + " a crawl");
+    sub->add_option("name", crawl_name, "crawl name")->required();
+    add_db(sub);
+    transition_cmds[verb] = sub;
+  }
+
+  // export
+  auto* exp = app.add_subcommand("export", "write a crawl's records as JSON Lines (web_page.v1)");
+  std::string exp_out;
+  add_db(exp);
+  exp->add_option("--crawl", crawl_name, "crawl name")->required();
+  exp->add_option("--out", exp_out, "output file (- for stdout)")->required();
+
+  // credits
+  auto* credits = app.add_subcommand("credits", "show credit per contributor");
+  add_db(credits);
+  credits->add_option("--crawl", crawl_name, "only this crawl");
+  credits->add_flag("--json", as_json, "machine-readable output");
+
+  // parse
+  auto* parse = app.add_subcommand("parse", "parse a local HTML file the way a worker does");
+  std::string parse_file, parse_url = "http://localhost/";
+  parse->add_option("file", parse_file, "HTML file")->required();
+  parse->add_option("--url", parse_url, "URL to resolve links against")->capture_default_str();
+
+  CLI11_PARSE(app, argc, argv);
+  InstallSignalHandlers();
+  SystemClock clock;
+
+  if (keygen->parsed()) {
+    SigningKey key;
+    if (Status s = SigningKey::Generate(&key); !s.ok()) return Fail(s);
+    if (Status s = key.SaveToFile(key_out, key_name); !s.ok()) return Fail(s);
+    std::cout << "wrote " << key_out << "\npublic key: " << key.public_hex()
+              << "\nfingerprint: " << Fingerprint(key.public_hex()) << "\n";
+    return 0;
+  }
+
+  if (coord->parsed()) {
+    copt.db_path = db;
+    copt.log_level = Level(verbose, quiet);
+    if (!coord_specs.empty()) {
+      Store store;
+      if (Status s = Store::Open(db, &store); !s.ok()) return Fail(s);
+      for (const auto& p : coord_specs) {
+        std::string name;
+        bool existed = false;
+        if (Status s = SubmitSpec(&store, p, &name, &existed); !s.ok()) return Fail(s);
+        std::cerr << (existed ? "crawl already present: " : "submitted crawl ") << name << "\n";
+      }
+    }
+    CoordinatorServer server(copt, &clock);
+    if (Status s = server.Start(); !s.ok()) return Fail(s);
+    if (!copt.plaintext) {
+      std::cout << "coordinator public key: " << server.public_key() << "\n"
+                << "workers join with: swarmcrawl worker --coordinator " << server.endpoints()[0]
+                << " --coordinator-key " << server.public_key() << "\n"
+                << std::flush;
+    }
+    if (Status s = server.Run(g_stop); !s.ok()) return Fail(s);
+    return 0;
+  }
+
+  if (worker->parsed()) {
+    SigningKey key;
+    if (Status s = LoadOrCreateKey(wflags.key, wflags.name, &key); !s.ok()) return Fail(s);
+    WorkerOptions o = MakeWorkerOptions(wflags);
+    o.coordinator = w_coord;
+    o.coordinator_key = w_coord_key;
+    o.plaintext = w_plain;
+    o.spool_path = w_spool;
+    o.exit_on_bye = w_exit_on_bye;
+    o.progress = w_no_progress ? 0 : -1;
+    o.log_level = Level(verbose, quiet);
+    Worker w(o, std::move(key), &clock);
+    if (Status s = w.Start(); !s.ok()) return Fail(s);
+    if (Status s = w.Run(g_stop); !s.ok()) return Fail(s);
+    return 0;
+  }
+
+  if (run->parsed()) {
+    Store store;
+    if (Status s = Store::Open(db, &store); !s.ok()) return Fail(s);
+    std::vector<std::string> names;
+    for (const auto& p : run_specs) {
+      std::string name;
+      bool existed = false;
+      if (Status s = SubmitSpec(&store, p, &name, &existed); !s.ok()) return Fail(s);
+      if (existed) std::cerr << "crawl " << name << " already in " << db << "; continuing it\n";
+      names.push_back(name);
+    }
+    SigningKey key;
+    if (Status s = LoadOrCreateKey(rflags.key, rflags.name, &key); !s.ok()) return Fail(s);
+    zmq::context_t ctx(1);
+    CoordinatorOptions co;
+    co.db_path = db;
+    co.bind = {"inproc://swarmcrawl-run"};
+    co.plaintext = true;  // in-process only: nothing leaves this process
+    co.exit_when_done = !run_serve;
+    co.context = &ctx;
+    co.log_level = Level(verbose, true);
+    CoordinatorServer server(co, &clock);
+    if (Status s = server.Start(); !s.ok()) return Fail(s);
+    std::vector<std::unique_ptr<Worker>> workers;
+    for (int i = 0; i < run_workers; ++i) {
+      SigningKey k;
+      if (Status s = SigningKey::LoadFromFile(rflags.key, &k); !s.ok()) return Fail(s);
+      WorkerOptions o = MakeWorkerOptions(rflags);
+      o.coordinator = "inproc://swarmcrawl-run";
+      o.plaintext = true;
+      o.spool_path = db;
+      o.exit_on_bye = true;
+      o.context = &ctx;
+      o.progress = i == 0 ? -1 : 0;
+      o.log_level = Level(verbose, true);
+      if (rflags.threads == 0) {
+        o.threads = std::max(1u, std::thread::hardware_concurrency() / run_workers);
+      }
+      workers.push_back(std::make_unique<Worker>(o, std::move(k), &clock));
+      if (Status s = workers.back()->Start(); !s.ok()) return Fail(s);
+    }
+    const int64_t t0 = clock.MonoMs();
+    std::atomic<bool> workers_stop{false};
+    std::vector<std::thread> threads;
+    for (auto& w : workers) {
+      threads.emplace_back([&w, &workers_stop] { w->Run(workers_stop); });
+    }
+    Status run_status = server.Run(g_stop);
+    workers_stop = true;
+    for (auto& t : threads) t.join();
+    const double secs = (clock.MonoMs() - t0) / 1000.0;
+    if (!run_status.ok()) return Fail(run_status);
+    for (const auto& name : names) {
+      CrawlStatus st;
+      if (store.GetStatus(name, &st).ok()) {
+        PrintStatus(st);
+        std::printf("  %.1f s, %.1f pages/s\n", secs, st.records / std::max(secs, 0.001));
+      }
+      if (!run_export.empty()) {
+        int64_t n = 0;
+        const std::string out = names.size() == 1 ? run_export : name + "-" + run_export;
+        if (Status s = ExportJsonl(&store, name, out, &n); !s.ok()) return Fail(s);
+        std::cout << "  exported " << n << " records to " << out << "\n";
+      }
+    }
+    return 0;
+  }
+
+  if (crawl->parsed()) {
+    Store store;
+    if (Status s = Store::Open(db, &store); !s.ok()) return Fail(s);
+    if (submit->parsed()) {
+      std::string name;
+      bool existed = false;
+      if (Status s = SubmitSpec(&store, spec_path, &name, &existed); !s.ok()) return Fail(s);
+      if (existed) {
+        return Fail("a crawl named '" + name + "' already exists; choose another name");
+      }
+      std::cout << "submitted crawl " << name << "\n";
+      return 0;
+    }
+    if (list->parsed()) {
+      std::vector<CrawlInfo> crawls;
+      if (Status s = store.ListCrawls(&crawls); !s.ok()) return Fail(s);
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& c : crawls) {
+        CrawlStatus st;
+        store.GetStatus(c.name, &st);
+        if (as_json) {
+          out.push_back(StatusJson(st));
+        } else {
+          std::printf("%-24s %-10s %8lld records\n", c.name.c_str(), c.state.c_str(),
+                      static_cast<long long>(st.records));
+        }
+      }
+      if (as_json) std::cout << out.dump(2) << "\n";
+      return 0;
+    }
+    if (status->parsed()) {
+      CrawlStatus st;
+      if (Status s = store.GetStatus(crawl_name, &st); !s.ok()) return Fail(s);
+      if (as_json) {
+        std::cout << StatusJson(st).dump(2) << "\n";
+      } else {
+        PrintStatus(st);
+      }
+      return 0;
+    }
+    for (const auto& [verb, sub] : transition_cmds) {
+      if (!sub->parsed()) continue;
+      if (Status s = store.SetCrawlState(crawl_name, transitions[verb], clock.NowMs()); !s.ok()) {
+        return Fail(s);
+      }
+      std::cout << "crawl " << crawl_name << " is now " << transitions[verb] << "\n";
+      return 0;
+    }
+  }
+
+  if (exp->parsed()) {
+    Store store;
+    if (Status s = Store::Open(db, &store); !s.ok()) return Fail(s);
+    int64_t n = 0;
+    if (Status s = ExportJsonl(&store, crawl_name, exp_out, &n); !s.ok()) return Fail(s);
+    std::cerr << "exported " << n << " records of crawl " << crawl_name << " to " << exp_out << "\n";
+    return 0;
+  }
+
+  if (credits->parsed()) {
+    Store store;
+    if (Status s = Store::Open(db, &store); !s.ok()) return Fail(s);
+    std::vector<CreditRow> rows;
+    if (Status s = store.Credits(&rows, crawl_name); !s.ok()) return Fail(s);
+    if (as_json) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& r : rows) {
+        out.push_back({{"contributor", r.contributor}, {"fingerprint", r.fingerprint},
+                       {"name", r.name}, {"pages", r.pages}, {"bytes", r.bytes},
+                       {"batches", r.batches}, {"rejected_batches", r.rejected_batches}});
+      }
+      std::cout << out.dump(2) << "\n";
+    } else {
+      PrintCredits(rows);
+    }
+    return 0;
+  }
+
+  if (parse->parsed()) {
+    std::string html, canon;
+    if (!ReadFile(parse_file, &html)) return Fail("cannot read " + parse_file);
+    if (Status s = CanonicalizeUrl(parse_url, &canon); !s.ok()) {
+      return Fail("--url: " + s.message());
+    }
+    HtmlPage page = ParseHtmlPage(html, canon);
+    nlohmann::json out = {{"url", canon},          {"title", page.title},
+                          {"text", page.text},     {"lang", page.lang},
+                          {"canonical_url", page.canonical}, {"base_url", page.base_url},
+                          {"outlinks", page.outlinks},       {"noindex", page.meta_noindex},
+                          {"nofollow", page.meta_nofollow},  {"truncated", page.truncated},
+                          {"text_sha256", Sha256Hex(page.text)},
+                          {"body_sha256", Sha256Hex(html)}};
+    std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return 0;
+  }
+  return 0;
+}

@@ -1,0 +1,56 @@
+// Ingest: turns one signed result batch into stored records, frontier updates
+// and credit, in exactly one SQLite transaction.
+//
+// Checks, in order (a failure rejects the whole batch, records the reason in
+// `rejections`, stores nothing and credits nobody):
+//   unknown_lease     the lease id was never issued
+//   lease_not_yours   the lease was issued to another contributor
+//   bad_signature     the Ed25519 signature does not verify over ManifestBytes()
+//   hash_mismatch     an entry's text (or robots.txt) does not hash to its text_sha256
+//   wrong_task        an entry names a task that is not part of the lease
+// Idempotence: a batch id already accepted for the contributor is acknowledged
+// as "duplicate" with its original counts and changes nothing. A task already
+// finished through another lease is skipped (no second record, no credit).
+// Credit: one page and its body bytes per stored web_page record.
+#pragma once
+
+#include <string>
+
+#include "coordinator/frontier.h"
+#include "coordinator/store.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/protocol.h"
+
+namespace swarmcrawl {
+
+struct IngestStats {
+  int64_t batches = 0;
+  int64_t rejected = 0;
+  int64_t records = 0;
+  int64_t entries = 0;
+};
+
+class Ingest {
+ public:
+  Ingest(Store* store, Frontier* frontier, const Clock* clock, Logger log)
+      : store_(store), frontier_(frontier), clock_(clock), log_(std::move(log)) {}
+
+  // Never throws; a storage failure is returned as an ACK with status "retry"
+  // so the worker keeps the batch and sends it again.
+  AckMsg Apply(const std::string& contributor, const ResultMsg& batch);
+  void NoteContributor(const std::string& contributor, const std::string& name);
+  const IngestStats& stats() const { return stats_; }
+
+ private:
+  AckMsg ApplyLocked(const std::string& contributor, const ResultMsg& batch);
+  AckMsg Reject(const std::string& contributor, const ResultMsg& batch, const std::string& reason);
+
+  Store* store_;
+  Frontier* frontier_;
+  const Clock* clock_;
+  Logger log_;
+  IngestStats stats_;
+};
+
+}  // namespace swarmcrawl

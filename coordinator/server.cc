@@ -1,0 +1,434 @@
+#include "coordinator/server.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <algorithm>
+#include <fstream>
+
+#include "core/crypto.h"
+
+namespace swarmcrawl {
+
+using nlohmann::json;
+
+Status LoadOrCreateCurveKeys(const std::string& path, CurveKeyPair* out, bool* created) {
+  *created = false;
+  std::ifstream in(path);
+  if (in) {
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("public:", 0) == 0) out->public_z85 = line.substr(line.find(':') + 2);
+      if (line.rfind("secret:", 0) == 0) out->secret_z85 = line.substr(line.find(':') + 2);
+    }
+    if (out->public_z85.size() != 40 || out->secret_z85.size() != 40) {
+      return Status::Error("bad_key", "coordinator key file " + path +
+                                          " is damaged; move it away to create a new one");
+    }
+    return Status::OK();
+  }
+  char pub[41], sec[41];
+  if (zmq_curve_keypair(pub, sec) != 0) {
+    return Status::Error("curve", "this libzmq has no CURVE support; install libzmq5 with "
+                                  "libsodium or use --plaintext on loopback only");
+  }
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) {
+    return Status::Error("io", "cannot create coordinator key file " + path + ": " +
+                                   std::strerror(errno));
+  }
+  const std::string text = "# swarmcrawl coordinator CurveZMQ key pair. Keep secret.\npublic: " +
+                           std::string(pub) + "\nsecret: " + std::string(sec) + "\n";
+  const bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  close(fd);
+  if (!ok) return Status::Error("io", "cannot write " + path);
+  out->public_z85 = pub;
+  out->secret_z85 = sec;
+  *created = true;
+  return Status::OK();
+}
+
+CoordinatorServer::CoordinatorServer(CoordinatorOptions options, const Clock* clock)
+    : options_(std::move(options)), clock_(clock), log_("coordinator", options_.log_level) {}
+
+CoordinatorServer::~CoordinatorServer() = default;
+
+Status CoordinatorServer::Start() {
+  store_ = std::make_unique<Store>();
+  if (Status s = Store::Open(options_.db_path, store_.get()); !s.ok()) return s;
+  frontier_ = std::make_unique<Frontier>(store_.get(), clock_, options_.lease_limits);
+  ingest_ = std::make_unique<Ingest>(store_.get(), frontier_.get(), clock_, log_);
+  try {
+    frontier_->LoadCrawls();
+    // Workers that held leases before a restart get a grace period to say HELLO again.
+    Transaction tx(store_->db());
+    frontier_->ShortenActiveLeases(options_.heartbeat_ms * options_.liveness * 2);
+    tx.Commit();
+    data_version_ = store_->db()->DataVersion();
+  } catch (const SqliteError& e) {
+    return Status::Error("io", e.what());
+  }
+
+  if (options_.context != nullptr) {
+    context_ = options_.context;
+  } else {
+    own_context_ = std::make_unique<zmq::context_t>(1);
+    context_ = own_context_.get();
+  }
+  try {
+    socket_ = std::make_unique<zmq::socket_t>(*context_, zmq::socket_type::router);
+    socket_->set(zmq::sockopt::linger, 0);
+    // Hard ceiling in libzmq; the protocol's own, smaller limit gets an ERROR reply.
+    socket_->set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxMessageBytes * 2));
+    socket_->set(zmq::sockopt::sndhwm, 10000);
+    socket_->set(zmq::sockopt::rcvhwm, 10000);
+    if (!options_.plaintext) {
+      const std::string key_path = options_.curve_key_path.empty()
+                                       ? options_.db_path + ".curve"
+                                       : options_.curve_key_path;
+      bool created = false;
+      if (Status s = LoadOrCreateCurveKeys(key_path, &keys_, &created); !s.ok()) return s;
+      if (created) log_.Info("created coordinator key pair in " + key_path);
+      socket_->set(zmq::sockopt::curve_server, 1);
+      socket_->set(zmq::sockopt::curve_secretkey, keys_.secret_z85);
+    }
+    for (const auto& ep : options_.bind) {
+      socket_->bind(ep);
+      endpoints_.push_back(socket_->get(zmq::sockopt::last_endpoint));
+    }
+  } catch (const zmq::error_t& e) {
+    return Status::Error("bind", std::string("cannot listen: ") + e.what() +
+                                     " (is another coordinator using this address? choose "
+                                     "another with --bind)");
+  }
+  for (const auto& ep : endpoints_) {
+    log_.Info("listening on " + ep + (options_.plaintext ? " (PLAINTEXT)" : " (CurveZMQ)"));
+  }
+  if (!options_.plaintext) log_.Info("coordinator public key: " + keys_.public_z85);
+  return Status::OK();
+}
+
+void CoordinatorServer::Send(const std::string& routing_id, std::string_view command,
+                             const json& body) {
+  auto frames = EncodeEnvelope(command, body);
+  try {
+    socket_->send(zmq::buffer(routing_id), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+    socket_->send(zmq::buffer(frames[0]), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+    socket_->send(zmq::buffer(frames[1]), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+    socket_->send(zmq::buffer(frames[2]), zmq::send_flags::dontwait);
+  } catch (const zmq::error_t& e) {
+    log_.Warn(std::string("send failed: ") + e.what());
+  }
+  auto it = sessions_.find(routing_id);
+  if (it != sessions_.end()) it->second.last_send = clock_->MonoMs();
+}
+
+void CoordinatorServer::SendError(const std::string& routing_id, const std::string& code,
+                                  const std::string& message, const std::string& ref) {
+  log_.Warn("error to peer: " + code + ": " + message);
+  Send(routing_id, "ERROR", Encode(ErrorMsg{code, message, ref}));
+}
+
+CoordinatorServer::Session* CoordinatorServer::SessionOfWorker(const std::string& worker_id) {
+  for (auto& [rid, s] : sessions_) {
+    if (s.worker_id == worker_id) return &s;
+  }
+  return nullptr;
+}
+
+void CoordinatorServer::DrainSocket() {
+  for (int i = 0; i < 1000; ++i) {
+    std::vector<zmq::message_t> frames;
+    zmq::message_t msg;
+    try {
+      if (!socket_->recv(msg, zmq::recv_flags::dontwait)) return;
+      frames.push_back(std::move(msg));
+      while (frames.back().more() && frames.size() < 16) {
+        zmq::message_t part;
+        if (!socket_->recv(part, zmq::recv_flags::none)) break;
+        frames.push_back(std::move(part));
+      }
+      // Swallow the rest of an over-long multipart message.
+      while (frames.back().more()) {
+        zmq::message_t part;
+        if (!socket_->recv(part, zmq::recv_flags::none)) break;
+        if (!part.more()) break;
+      }
+    } catch (const zmq::error_t& e) {
+      log_.Warn(std::string("receive failed: ") + e.what());
+      return;
+    }
+    const std::string routing_id = frames[0].to_string();
+    frames.erase(frames.begin());
+    try {
+      Handle(routing_id, frames);
+    } catch (const std::exception& e) {
+      // Last line of defence: a bug in one handler must not stop the coordinator.
+      log_.Error(std::string("internal error handling a message: ") + e.what());
+      SendError(routing_id, "internal", "the coordinator failed to process the message");
+    }
+  }
+}
+
+void CoordinatorServer::Handle(const std::string& routing_id,
+                               const std::vector<zmq::message_t>& frames) {
+  std::vector<std::string_view> views;
+  for (const auto& f : frames) views.emplace_back(static_cast<const char*>(f.data()), f.size());
+  Envelope env;
+  if (Status s = DecodeEnvelope(views, &env); !s.ok()) {
+    return SendError(routing_id, s.code(), s.message());
+  }
+  const int64_t now = clock_->MonoMs();
+  auto it = sessions_.find(routing_id);
+  if (env.command == "HELLO") {
+    HelloMsg hello;
+    if (Status s = DecodeHello(env.body, &hello); !s.ok()) {
+      return SendError(routing_id, s.code(), s.message(), "HELLO");
+    }
+    if (Session* old = SessionOfWorker(hello.worker_id); old != nullptr) {
+      if (old->contributor != hello.contributor) {
+        return SendError(routing_id, "worker_id_conflict",
+                         "worker id " + hello.worker_id + " belongs to another contributor",
+                         "HELLO");
+      }
+      if (old->routing_id != routing_id) sessions_.erase(old->routing_id);  // reconnected
+    }
+    Session s;
+    s.routing_id = routing_id;
+    s.worker_id = hello.worker_id;
+    s.contributor = hello.contributor;
+    s.name = hello.name;
+    s.capacity = hello.capacity;
+    s.last_recv = now;
+    sessions_[routing_id] = s;
+    ingest_->NoteContributor(hello.contributor, hello.name);
+    try {
+      Transaction tx(store_->db());
+      frontier_->ExtendLeasesOf(hello.worker_id);
+      tx.Commit();
+    } catch (const SqliteError& e) {
+      log_.Warn(std::string("cannot extend leases: ") + e.what());
+    }
+    log_.Info("worker " + hello.worker_id + " joined (contributor " +
+              Fingerprint(hello.contributor) + (hello.name.empty() ? "" : ", " + hello.name) +
+              ", capacity " + std::to_string(hello.capacity) + ")");
+    WelcomeMsg w{RandomHex(8), options_.heartbeat_ms, options_.liveness, options_.name};
+    Send(routing_id, "WELCOME", Encode(w));
+    return;
+  }
+  if (it == sessions_.end()) {
+    if (env.command == "BYE" || env.command == "HEARTBEAT") return;
+    return SendError(routing_id, "not_welcome", "send HELLO first", env.command);
+  }
+  Session& session = it->second;
+  session.last_recv = now;
+  if (env.command == "HEARTBEAT") return;
+  if (env.command == "REQUEST") {
+    RequestMsg req;
+    if (Status s = DecodeRequest(env.body, &req); !s.ok()) {
+      return SendError(routing_id, s.code(), s.message(), "REQUEST");
+    }
+    session.credit = std::min(session.capacity, session.credit + req.credit);
+    dispatch_needed_ = true;
+    return;
+  }
+  if (env.command == "RESULT") {
+    ResultMsg result;
+    if (Status s = DecodeResult(env.body, &result); !s.ok()) {
+      return SendError(routing_id, s.code(), s.message(), "RESULT");
+    }
+    AckMsg ack = ingest_->Apply(session.contributor, result);
+    Send(routing_id, "ACK", Encode(ack));
+    dispatch_needed_ = true;
+    return;
+  }
+  if (env.command == "RELEASE") {
+    int64_t lease_id = 0;
+    if (Status s = DecodeLeaseRef("RELEASE", env.body, &lease_id, nullptr); !s.ok()) {
+      return SendError(routing_id, s.code(), s.message(), "RELEASE");
+    }
+    try {
+      auto lease = frontier_->GetLease(lease_id);
+      if (!lease || lease->worker_id != session.worker_id) {
+        return SendError(routing_id, "unknown_lease", "no such lease of yours", "RELEASE");
+      }
+      Transaction tx(store_->db());
+      frontier_->ReleaseHost(lease_id);
+      tx.Commit();
+    } catch (const SqliteError& e) {
+      log_.Warn(std::string("release failed: ") + e.what());
+    }
+    dispatch_needed_ = true;
+    return;
+  }
+  if (env.command == "BYE") {
+    DropSession(routing_id, "said goodbye", /*requeue=*/true);
+    return;
+  }
+  if (env.command == "ERROR") {
+    ErrorMsg err;
+    DecodeError(env.body, &err);
+    log_.Warn("worker " + session.worker_id + " reported " + err.code + ": " + err.message);
+    return;
+  }
+  SendError(routing_id, "unknown_command", "unknown command " + env.command, env.command);
+}
+
+void CoordinatorServer::DropSession(const std::string& routing_id, const std::string& why,
+                                    bool requeue) {
+  auto it = sessions_.find(routing_id);
+  if (it == sessions_.end()) return;
+  const std::string worker_id = it->second.worker_id;
+  log_.Info("worker " + worker_id + " left: " + why);
+  sessions_.erase(it);
+  if (!requeue) return;
+  try {
+    Transaction tx(store_->db());
+    for (int64_t id : frontier_->ActiveLeasesOf(worker_id)) frontier_->EndLease(id, "expired");
+    tx.Commit();
+  } catch (const SqliteError& e) {
+    log_.Error(std::string("cannot requeue leases: ") + e.what());
+  }
+  dispatch_needed_ = true;
+}
+
+void CoordinatorServer::CancelLease(int64_t lease_id, const std::string& reason,
+                                    const std::string& state) {
+  auto lease = frontier_->GetLease(lease_id);
+  if (!lease) return;
+  frontier_->EndLease(lease_id, state);
+  if (Session* s = SessionOfWorker(lease->worker_id); s != nullptr) {
+    Send(s->routing_id, "CANCEL", json{{"lease_id", lease_id}, {"reason", reason}});
+  }
+}
+
+void CoordinatorServer::CancelCrawlLeases(int64_t crawl_id, const std::string& reason) {
+  try {
+    Transaction tx(store_->db());
+    for (int64_t id : frontier_->ActiveLeasesOfCrawl(crawl_id)) CancelLease(id, reason, "cancelled");
+    tx.Commit();
+  } catch (const SqliteError& e) {
+    log_.Error(std::string("cannot cancel leases: ") + e.what());
+  }
+}
+
+void CoordinatorServer::Dispatch() {
+  // Round-robin: one lease per session per round, starting after the session
+  // served first last time, so no worker starves another.
+  std::vector<Session*> order;
+  for (auto& [rid, s] : sessions_) order.push_back(&s);
+  if (order.empty()) return;
+  std::rotate(order.begin(), order.begin() + static_cast<long>(dispatch_cursor_++ % order.size()),
+              order.end());
+  for (int round = 0; round < 64; ++round) {
+    bool any = false;
+    for (Session* sp : order) {
+      Session& s = *sp;
+      const std::string& rid = s.routing_id;
+      if (s.credit <= 0) continue;
+      std::optional<LeaseMsg> lease;
+      try {
+        Transaction tx(store_->db());
+        lease = frontier_->NextLease(s.worker_id, s.contributor, s.credit);
+        tx.Commit();
+      } catch (const SqliteError& e) {
+        log_.Error(std::string("cannot lease: ") + e.what());
+        return;
+      }
+      if (!lease) return;  // nothing ready for anyone
+      s.credit -= static_cast<int64_t>(lease->tasks.size());
+      log_.Debug("lease " + std::to_string(lease->lease_id) + " (" + lease->kind + ", " +
+                 std::to_string(lease->tasks.size()) + " tasks, " + lease->host + ") to " +
+                 s.worker_id);
+      Send(rid, "LEASE", Encode(*lease));
+      any = true;
+    }
+    if (!any) return;
+  }
+}
+
+void CoordinatorServer::Housekeeping() {
+  const int64_t now = clock_->MonoMs();
+  // Crawls submitted, paused, resumed or cancelled by another process.
+  try {
+    const int64_t v = store_->db()->DataVersion();
+    if (v != data_version_) {
+      data_version_ = v;
+      for (int64_t id : frontier_->LoadCrawls()) {
+        const CrawlInfo* c = frontier_->crawl(id);
+        if (c == nullptr) continue;
+        log_.Info("crawl " + c->name + " is " + c->state);
+        if (c->state == "paused" || c->state == "cancelled") CancelCrawlLeases(id, c->state);
+      }
+      dispatch_needed_ = true;
+    }
+  } catch (const SqliteError& e) {
+    log_.Warn(std::string("cannot reload crawls: ") + e.what());
+  }
+  // Silent workers: their leases return to the queue.
+  std::vector<std::string> silent;
+  for (auto& [rid, s] : sessions_) {
+    if (now - s.last_recv > options_.heartbeat_ms * options_.liveness) silent.push_back(rid);
+    if (now - s.last_send >= options_.heartbeat_ms) Send(rid, "HEARTBEAT", json::object());
+  }
+  for (const auto& rid : silent) DropSession(rid, "silent (no heartbeat)", /*requeue=*/true);
+  try {
+    Transaction tx(store_->db());
+    for (int64_t id : frontier_->ExpireLeases()) {
+      log_.Info("lease " + std::to_string(id) + " expired; its URLs are queued again");
+      auto lease = frontier_->GetLease(id);
+      if (lease) {
+        if (Session* s = SessionOfWorker(lease->worker_id); s != nullptr) {
+          Send(s->routing_id, "CANCEL", json{{"lease_id", id}, {"reason", "expired"}});
+        }
+      }
+      dispatch_needed_ = true;
+    }
+    for (const auto& name : frontier_->FinishIdleCrawls()) log_.Info("crawl " + name + " is done");
+    tx.Commit();
+    data_version_ = store_->db()->DataVersion();
+  } catch (const SqliteError& e) {
+    log_.Error(std::string("housekeeping failed: ") + e.what());
+  }
+  if (now - last_progress_log_ >= 10000) {
+    last_progress_log_ = now;
+    const auto& st = ingest_->stats();
+    log_.Info(std::to_string(sessions_.size()) + " workers, " + std::to_string(st.batches) +
+              " batches, " + std::to_string(st.records) + " records, " +
+              std::to_string(st.rejected) + " rejected");
+  }
+}
+
+Status CoordinatorServer::Run(const std::atomic<bool>& stop) {
+  while (!stop.load()) {
+    zmq::pollitem_t items[] = {{static_cast<void*>(*socket_), 0, ZMQ_POLLIN, 0}};
+    try {
+      zmq::poll(items, 1, std::chrono::milliseconds(dispatch_needed_ ? 0 : 20));
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EINTR) return Status::Error("zmq", e.what());
+    }
+    DrainSocket();
+    const int64_t now = clock_->MonoMs();
+    // Hosts become ready as their delay passes, so dispatch on a timer as well.
+    if (dispatch_needed_ || now - last_dispatch_ >= 20) {
+      dispatch_needed_ = false;
+      last_dispatch_ = now;
+      Dispatch();
+    }
+    if (now - last_housekeeping_ >= 250) {
+      last_housekeeping_ = now;
+      Housekeeping();
+      if (options_.exit_when_done && frontier_->AllCrawlsSettled()) {
+        log_.Info("all crawls are settled; saying goodbye to workers");
+        for (auto& [rid, s] : sessions_) Send(rid, "BYE", json{{"reason", "shutdown"}});
+        return Status::OK();
+      }
+    }
+  }
+  for (auto& [rid, s] : sessions_) Send(rid, "BYE", json{{"reason", "shutdown"}});
+  return Status::OK();
+}
+
+}  // namespace swarmcrawl

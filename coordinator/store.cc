@@ -1,0 +1,356 @@
+#include "coordinator/store.h"
+
+#include "core/crypto.h"
+
+namespace swarmcrawl {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS crawls(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  spec TEXT NOT NULL,
+  state TEXT NOT NULL CHECK(state IN ('running','paused','cancelled','done')),
+  created_at INTEGER NOT NULL,
+  finished_at INTEGER);
+CREATE TABLE IF NOT EXISTS hosts(
+  crawl_id INTEGER NOT NULL REFERENCES crawls(id),
+  host TEXT NOT NULL,
+  queued INTEGER NOT NULL DEFAULT 0,
+  next_fetch_at INTEGER NOT NULL DEFAULT 0,
+  lease_id INTEGER,
+  delay_ms INTEGER NOT NULL,
+  robots_state TEXT NOT NULL DEFAULT 'unknown' CHECK(robots_state IN ('unknown','ready')),
+  robots_status INTEGER,
+  robots_txt TEXT,
+  robots_fetched_at INTEGER,
+  robots_failures INTEGER NOT NULL DEFAULT 0,
+  consecutive_errors INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY(crawl_id, host));
+CREATE INDEX IF NOT EXISTS hosts_ready ON hosts(next_fetch_at) WHERE queued > 0 AND lease_id IS NULL;
+CREATE TABLE IF NOT EXISTS frontier(
+  id INTEGER PRIMARY KEY,
+  crawl_id INTEGER NOT NULL REFERENCES crawls(id),
+  url TEXT NOT NULL,
+  host TEXT NOT NULL,
+  depth INTEGER NOT NULL,
+  redirects INTEGER NOT NULL DEFAULT 0,
+  state TEXT NOT NULL CHECK(state IN ('queued','leased','done','failed','excluded')),
+  reason TEXT,
+  status INTEGER,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  lease_id INTEGER,
+  discovered_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE(crawl_id, url));
+CREATE INDEX IF NOT EXISTS frontier_queue ON frontier(crawl_id, host, state, depth, id);
+CREATE INDEX IF NOT EXISTS frontier_state ON frontier(crawl_id, state);
+CREATE INDEX IF NOT EXISTS frontier_lease ON frontier(lease_id) WHERE lease_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS leases(
+  id INTEGER PRIMARY KEY,
+  crawl_id INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK(kind IN ('page','robots')),
+  nonce TEXT NOT NULL,
+  worker_id TEXT NOT NULL,
+  contributor TEXT NOT NULL,
+  tasks INTEGER NOT NULL,
+  pending INTEGER NOT NULL,
+  issued_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK(state IN ('active','done','expired','cancelled')));
+CREATE INDEX IF NOT EXISTS leases_active ON leases(state, expires_at);
+CREATE TABLE IF NOT EXISTS records(
+  id INTEGER PRIMARY KEY,
+  crawl_id INTEGER NOT NULL,
+  frontier_id INTEGER NOT NULL UNIQUE,
+  url TEXT NOT NULL,
+  final_url TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  fetched_at INTEGER NOT NULL,
+  content_type TEXT NOT NULL,
+  title TEXT NOT NULL,
+  text TEXT NOT NULL,
+  lang TEXT NOT NULL,
+  canonical TEXT NOT NULL,
+  outlinks TEXT NOT NULL,
+  depth INTEGER NOT NULL,
+  body_bytes INTEGER NOT NULL,
+  body_sha256 TEXT NOT NULL,
+  text_sha256 TEXT NOT NULL,
+  contributor TEXT NOT NULL,
+  lease_id INTEGER NOT NULL,
+  batch_id TEXT NOT NULL,
+  stored_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS records_crawl ON records(crawl_id, id);
+CREATE TABLE IF NOT EXISTS contributors(
+  key TEXT PRIMARY KEY,
+  fingerprint TEXT NOT NULL,
+  name TEXT NOT NULL DEFAULT '',
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS batches(
+  contributor TEXT NOT NULL,
+  batch_id TEXT NOT NULL,
+  lease_id INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  entries INTEGER NOT NULL,
+  stored INTEGER NOT NULL,
+  credited_pages INTEGER NOT NULL,
+  PRIMARY KEY(contributor, batch_id));
+CREATE TABLE IF NOT EXISTS rejections(
+  id INTEGER PRIMARY KEY,
+  contributor TEXT NOT NULL,
+  batch_id TEXT NOT NULL,
+  lease_id INTEGER,
+  received_at INTEGER NOT NULL,
+  reason TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS credits(
+  id INTEGER PRIMARY KEY,
+  contributor TEXT NOT NULL,
+  crawl_id INTEGER NOT NULL,
+  lease_id INTEGER NOT NULL,
+  batch_id TEXT NOT NULL,
+  pages INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS credits_contributor ON credits(contributor);
+)sql";
+
+}  // namespace
+
+CrawlInfo ReadCrawlRow(Stmt& s) {
+  CrawlInfo c;
+  c.id = s.Int(0);
+  c.name = s.Text(1);
+  c.state = s.Text(2);
+  // Specs are validated before they are stored, so re-parsing cannot fail on
+  // our own rows; a hand-edited row falls back to defaults plus the name.
+  if (!ParseCrawlSpec(s.TextView(3), &c.spec).ok()) c.spec.name = c.name;
+  c.created_at = s.Int(4);
+  c.finished_at = s.IsNull(5) ? 0 : s.Int(5);
+  return c;
+}
+
+Status Store::Open(const std::string& path, Store* out) {
+  Store st;
+  if (Status s = Db::Open(path, &st.db_); !s.ok()) return s;
+  try {
+    st.Migrate();
+  } catch (const SqliteError& e) {
+    return Status::Error("io", "cannot initialize the coordinator database " + path + ": " +
+                                   e.what());
+  }
+  *out = std::move(st);
+  return Status::OK();
+}
+
+void Store::Migrate() {
+  Transaction tx(&db_);
+  db_.Exec(kSchema);
+  Stmt get = db_.Prepare("SELECT value FROM meta WHERE key='schema_version'");
+  if (get.Step()) {
+    const int v = std::stoi(get.Text(0));
+    if (v > kSchemaVersion) {
+      throw SqliteError("database schema version " + std::to_string(v) +
+                        " is newer than this swarmcrawl supports (" +
+                        std::to_string(kSchemaVersion) + "); upgrade swarmcrawl");
+    }
+  } else {
+    get.Reset();
+    db_.Prepare("INSERT INTO meta(key, value) VALUES('schema_version', ?)")
+        .Bind(1, std::to_string(kSchemaVersion))
+        .Run();
+  }
+  get.Reset();
+  tx.Commit();
+}
+
+Status Store::InsertCrawl(const CrawlSpec& spec, int64_t now_ms, int64_t* crawl_id) {
+  try {
+    Stmt find = db_.Prepare("SELECT 1 FROM crawls WHERE name=?");
+    find.Bind(1, spec.name);
+    if (find.Step()) {
+      return Status::Error("exists", "a crawl named '" + spec.name +
+                                         "' already exists; choose another name");
+    }
+    find.Reset();
+    db_.Prepare("INSERT INTO crawls(name, spec, state, created_at) VALUES(?,?, 'running', ?)")
+        .Bind(1, spec.name)
+        .Bind(2, CrawlSpecToJson(spec).dump())
+        .Bind(3, now_ms)
+        .Run();
+    *crawl_id = db_.LastInsertId();
+    return Status::OK();
+  } catch (const SqliteError& e) {
+    return Status::Error("io", e.what());
+  }
+}
+
+Status Store::ListCrawls(std::vector<CrawlInfo>* out) {
+  try {
+    Stmt s = db_.Prepare(
+        "SELECT id, name, state, spec, created_at, finished_at FROM crawls ORDER BY id");
+    while (s.Step()) out->push_back(ReadCrawlRow(s));
+    return Status::OK();
+  } catch (const SqliteError& e) {
+    return Status::Error("io", e.what());
+  }
+}
+
+Status Store::FindCrawl(const std::string& name, CrawlInfo* out) {
+  try {
+    Stmt s = db_.Prepare(
+        "SELECT id, name, state, spec, created_at, finished_at FROM crawls WHERE name=?");
+    s.Bind(1, name);
+    if (!s.Step()) {
+      return Status::Error("not_found", "no crawl named '" + name +
+                                            "' (list crawls with: swarmcrawl crawl list)");
+    }
+    *out = ReadCrawlRow(s);
+    return Status::OK();
+  } catch (const SqliteError& e) {
+    return Status::Error("io", e.what());
+  }
+}
+
+Status Store::SetCrawlState(const std::string& name, const std::string& state, int64_t now_ms) {
+  CrawlInfo c;
+  if (Status s = FindCrawl(name, &c); !s.ok()) return s;
+  const std::string& from = c.state;
+  const bool allowed = (from == "running" && (state == "paused" || state == "cancelled" ||
+                                              state == "done")) ||
+                       (from == "paused" && (state == "running" || state == "cancelled"));
+  if (!allowed) {
+    return Status::Error("bad_state", "crawl '" + name + "' is " + from + "; it cannot become " +
+                                          state);
+  }
+  try {
+    Stmt s = db_.Prepare("UPDATE crawls SET state=?, finished_at=? WHERE id=?");
+    s.Bind(1, state);
+    if (state == "cancelled" || state == "done") {
+      s.Bind(2, now_ms);
+    } else {
+      s.BindNull(2);
+    }
+    s.Bind(3, c.id).Run();
+    return Status::OK();
+  } catch (const SqliteError& e) {
+    return Status::Error("io", e.what());
+  }
+}
+
+Status Store::GetStatus(const std::string& name, CrawlStatus* out) {
+  if (Status s = FindCrawl(name, &out->info); !s.ok()) return s;
+  try {
+    const int64_t id = out->info.id;
+    Stmt s = db_.Prepare(
+        "SELECT state, COALESCE(reason,''), COUNT(*) FROM frontier WHERE crawl_id=? "
+        "GROUP BY state, reason");
+    s.Bind(1, id);
+    while (s.Step()) {
+      out->by_state[s.Text(0)] += s.Int(2);
+      if (!s.Text(1).empty()) out->by_reason[s.Text(0) + "/" + s.Text(1)] += s.Int(2);
+    }
+    Stmt r = db_.Prepare(
+        "SELECT COUNT(*), COALESCE(SUM(body_bytes),0) FROM records WHERE crawl_id=?");
+    r.Bind(1, id);
+    r.Step();
+    out->records = r.Int(0);
+    out->bytes = r.Int(1);
+    Stmt l = db_.Prepare("SELECT COUNT(*) FROM leases WHERE crawl_id=? AND state='active'");
+    l.Bind(1, id);
+    l.Step();
+    out->active_leases = l.Int(0);
+    Stmt h = db_.Prepare("SELECT COUNT(*) FROM hosts WHERE crawl_id=?");
+    h.Bind(1, id);
+    h.Step();
+    out->hosts = h.Int(0);
+    return Status::OK();
+  } catch (const SqliteError& e) {
+    return Status::Error("io", e.what());
+  }
+}
+
+Status Store::Credits(std::vector<CreditRow>* out, const std::string& crawl_name) {
+  try {
+    int64_t crawl_id = 0;
+    if (!crawl_name.empty()) {
+      CrawlInfo c;
+      if (Status s = FindCrawl(crawl_name, &c); !s.ok()) return s;
+      crawl_id = c.id;
+    }
+    Stmt s = db_.Prepare(R"sql(
+      SELECT k.key, k.fingerprint, k.name,
+        COALESCE((SELECT SUM(pages) FROM credits c WHERE c.contributor=k.key AND (?1=0 OR c.crawl_id=?1)),0),
+        COALESCE((SELECT SUM(bytes) FROM credits c WHERE c.contributor=k.key AND (?1=0 OR c.crawl_id=?1)),0),
+        (SELECT COUNT(*) FROM batches b WHERE b.contributor=k.key),
+        (SELECT COUNT(*) FROM rejections r WHERE r.contributor=k.key)
+      FROM contributors k ORDER BY 4 DESC, k.key)sql");
+    s.Bind(1, crawl_id);
+    while (s.Step()) {
+      CreditRow row;
+      row.contributor = s.Text(0);
+      row.fingerprint = s.Text(1);
+      row.name = s.Text(2);
+      row.pages = s.Int(3);
+      row.bytes = s.Int(4);
+      row.batches = s.Int(5);
+      row.rejected_batches = s.Int(6);
+      out->push_back(std::move(row));
+    }
+    return Status::OK();
+  } catch (const SqliteError& e) {
+    return Status::Error("io", e.what());
+  }
+}
+
+Status Store::ForEachRecord(const std::string& crawl_name,
+                            const std::function<void(const json&)>& fn) {
+  CrawlInfo c;
+  if (Status s = FindCrawl(crawl_name, &c); !s.ok()) return s;
+  try {
+    Stmt s = db_.Prepare(R"sql(
+      SELECT r.id, r.url, r.final_url, r.status, r.fetched_at, r.content_type, r.title, r.text,
+             r.lang, r.canonical, r.outlinks, r.depth, r.body_bytes, r.body_sha256,
+             r.text_sha256, r.contributor, r.lease_id
+      FROM records r WHERE r.crawl_id=? ORDER BY r.id)sql");
+    s.Bind(1, c.id);
+    while (s.Step()) {
+      json rec = {
+          {"schema", "web_page.v1"},
+          {"id", s.Int(0)},
+          {"crawl", c.name},
+          {"url", s.Text(1)},
+          {"final_url", s.Text(2)},
+          {"status", s.Int(3)},
+          {"fetched_at", s.Int(4)},
+          {"content_type", s.Text(5)},
+          {"title", s.Text(6)},
+          {"text", s.Text(7)},
+          {"lang", s.IsNull(8) || s.TextView(8).empty() ? json(nullptr) : json(s.Text(8))},
+          {"canonical_url", s.TextView(9).empty() ? json(nullptr) : json(s.Text(9))},
+          {"outlinks", json::parse(s.TextView(10), nullptr, false)},
+          {"depth", s.Int(11)},
+          {"body_bytes", s.Int(12)},
+          {"body_sha256", s.Text(13)},
+          {"text_sha256", s.Text(14)},
+          {"contributor", s.Text(15)},
+          {"lease_id", s.Int(16)},
+      };
+      if (rec["outlinks"].is_discarded()) rec["outlinks"] = json::array();
+      fn(rec);
+    }
+    return Status::OK();
+  } catch (const SqliteError& e) {
+    return Status::Error("io", e.what());
+  }
+}
+
+}  // namespace swarmcrawl

@@ -1,0 +1,371 @@
+#include "core/protocol.h"
+
+#include "core/crypto.h"
+
+namespace swarmcrawl {
+
+using nlohmann::json;
+
+std::string DumpJson(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+namespace {
+
+// Reads typed fields out of a JSON object, remembering the first error with
+// the full path of the offending field.
+class FieldReader {
+ public:
+  FieldReader(const json& obj, std::string path) : obj_(obj), path_(std::move(path)) {
+    if (!obj_.is_object()) Fail(path_, "expected an object");
+  }
+
+  bool ok() const { return status_.ok(); }
+  Status status() const { return status_; }
+  std::string Path(std::string_view key) const { return path_ + "." + std::string(key); }
+
+  void Int(std::string_view key, int64_t* out, bool required, int64_t min, int64_t max) {
+    const json* v = Find(key, required);
+    if (v == nullptr) return;
+    if (!v->is_number_integer()) return Fail(Path(key), "expected an integer");
+    const int64_t x = v->is_number_unsigned() && v->get<uint64_t>() > INT64_MAX
+                          ? INT64_MAX
+                          : v->get<int64_t>();
+    if (x < min || x > max) {
+      return Fail(Path(key), "must be between " + std::to_string(min) + " and " +
+                                 std::to_string(max));
+    }
+    *out = x;
+  }
+
+  void Str(std::string_view key, std::string* out, bool required, size_t max_bytes,
+           std::string_view charset = {}) {
+    const json* v = Find(key, required);
+    if (v == nullptr) return;
+    if (!v->is_string()) return Fail(Path(key), "expected a string");
+    const auto& s = v->get_ref<const std::string&>();
+    if (s.size() > max_bytes) {
+      return Fail(Path(key), "longer than " + std::to_string(max_bytes) + " bytes");
+    }
+    if (!charset.empty()) {
+      for (char c : s) {
+        if (charset.find(c) == std::string_view::npos) {
+          return Fail(Path(key), "contains a character outside [" + std::string(charset) + "]");
+        }
+      }
+    }
+    if (required && s.empty()) return Fail(Path(key), "must not be empty");
+    *out = s;
+  }
+
+  void Hex(std::string_view key, std::string* out, bool required, size_t exact_len) {
+    std::string s;
+    Str(key, &s, required, exact_len, "0123456789abcdef");
+    if (!ok()) return;
+    if (!s.empty() && s.size() != exact_len) {
+      return Fail(Path(key), "expected " + std::to_string(exact_len) + " lower-case hex digits");
+    }
+    *out = std::move(s);
+  }
+
+  const json* Array(std::string_view key, bool required, size_t max_items) {
+    const json* v = Find(key, required);
+    if (v == nullptr) return nullptr;
+    if (!v->is_array()) {
+      Fail(Path(key), "expected an array");
+      return nullptr;
+    }
+    if (v->size() > max_items) {
+      Fail(Path(key), "more than " + std::to_string(max_items) + " items");
+      return nullptr;
+    }
+    return v;
+  }
+
+  void Fail(const std::string& path, const std::string& what) {
+    if (status_.ok()) status_ = Status::Error("bad_field", path + ": " + what);
+  }
+
+ private:
+  const json* Find(std::string_view key, bool required) {
+    if (!ok()) return nullptr;
+    auto it = obj_.find(key);
+    if (it == obj_.end() || it->is_null()) {
+      if (required) Fail(Path(key), "missing");
+      return nullptr;
+    }
+    return &*it;
+  }
+
+  const json& obj_;
+  std::string path_;
+  Status status_;
+};
+
+constexpr std::string_view kIdChars =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-";
+constexpr int64_t kMaxCredit = 100000;
+
+}  // namespace
+
+Status DecodeEnvelope(const std::vector<std::string_view>& frames, Envelope* out) {
+  size_t total = 0;
+  for (auto f : frames) total += f.size();
+  if (total > kMaxMessageBytes) {
+    return Status::Error("too_large", "message of " + std::to_string(total) +
+                                          " bytes exceeds the limit of " +
+                                          std::to_string(kMaxMessageBytes));
+  }
+  if (frames.empty() || frames[0].substr(0, 4) != "SWC/") {
+    return Status::Error("malformed", "first frame must be the protocol signature \"SWC/1\"");
+  }
+  if (frames[0] != kProtocolSignature) {
+    return Status::Error("unsupported_version", "protocol " + std::string(frames[0].substr(0, 16)) +
+                                                    " is not supported; this peer speaks SWC/1");
+  }
+  if (frames.size() != 3) {
+    return Status::Error("malformed", "expected 3 frames (signature, command, body), got " +
+                                          std::to_string(frames.size()));
+  }
+  const auto cmd = frames[1];
+  if (cmd.empty() || cmd.size() > 16) return Status::Error("malformed", "bad command frame");
+  for (char c : cmd) {
+    if (c < 'A' || c > 'Z') return Status::Error("malformed", "command must be upper-case ASCII");
+  }
+  json body = json::parse(frames[2].begin(), frames[2].end(), nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) return Status::Error("malformed", "body is not valid JSON");
+  if (!body.is_object()) return Status::Error("malformed", "body must be a JSON object");
+  out->command = std::string(cmd);
+  out->body = std::move(body);
+  return Status::OK();
+}
+
+std::vector<std::string> EncodeEnvelope(std::string_view command, const json& body) {
+  return {std::string(kProtocolSignature), std::string(command), DumpJson(body)};
+}
+
+Status DecodeHello(const json& body, HelloMsg* out) {
+  FieldReader r(body, "HELLO");
+  r.Hex("contributor", &out->contributor, true, 64);
+  r.Str("worker_id", &out->worker_id, true, 64, kIdChars);
+  r.Str("name", &out->name, false, 64);
+  r.Str("software", &out->software, false, 64);
+  r.Int("capacity", &out->capacity, true, 1, kMaxCredit);
+  return r.status();
+}
+
+Status DecodeWelcome(const json& body, WelcomeMsg* out) {
+  FieldReader r(body, "WELCOME");
+  r.Str("session", &out->session, true, 64);
+  r.Int("heartbeat_ms", &out->heartbeat_ms, true, 10, 600000);
+  r.Int("liveness", &out->liveness, true, 1, 100);
+  r.Str("coordinator", &out->coordinator, false, 128);
+  return r.status();
+}
+
+Status DecodeRequest(const json& body, RequestMsg* out) {
+  FieldReader r(body, "REQUEST");
+  r.Int("credit", &out->credit, true, 1, kMaxCredit);
+  return r.status();
+}
+
+Status DecodeLease(const json& body, LeaseMsg* out) {
+  FieldReader r(body, "LEASE");
+  r.Int("lease_id", &out->lease_id, true, 1, INT64_MAX);
+  r.Hex("nonce", &out->nonce, true, 32);
+  r.Str("crawl", &out->crawl, true, 128);
+  r.Str("kind", &out->kind, true, 16);
+  r.Str("host", &out->host, true, 300);
+  r.Str("user_agent", &out->user_agent, true, 512);
+  r.Int("delay_ms", &out->delay_ms, true, 0, 3600000);
+  r.Int("concurrency", &out->concurrency, true, 1, 1000);
+  r.Int("expires_in_ms", &out->expires_in_ms, true, 1, 86400000);
+  if (r.ok() && out->kind != "page" && out->kind != "robots") {
+    r.Fail(r.Path("kind"), "must be \"page\" or \"robots\"");
+  }
+  const json* tasks = r.Array("tasks", true, kMaxTasksPerLease);
+  if (!r.ok()) return r.status();
+  out->tasks.clear();
+  out->tasks.reserve(tasks->size());
+  for (size_t i = 0; i < tasks->size(); ++i) {
+    FieldReader t((*tasks)[i], "LEASE.tasks[" + std::to_string(i) + "]");
+    TaskSpec task;
+    t.Int("task_id", &task.task_id, true, 1, INT64_MAX);
+    t.Str("url", &task.url, true, kMaxUrlBytes);
+    if (!t.ok()) return t.status();
+    out->tasks.push_back(std::move(task));
+  }
+  return Status::OK();
+}
+
+static Status DecodeEntry(const json& j, const std::string& path, ResultEntry* e) {
+  FieldReader r(j, path);
+  r.Int("task_id", &e->task_id, true, 1, INT64_MAX);
+  r.Str("url", &e->url, true, kMaxUrlBytes);
+  r.Str("final_url", &e->final_url, false, kMaxUrlBytes);
+  r.Int("status", &e->status, true, 0, 999);
+  r.Str("reason", &e->reason, false, 64, "abcdefghijklmnopqrstuvwxyz0123456789_");
+  r.Str("detail", &e->detail, false, 1024);
+  r.Int("fetched_at", &e->fetched_at, true, 0, INT64_MAX);
+  r.Int("elapsed_ms", &e->elapsed_ms, false, 0, INT64_MAX);
+  r.Str("content_type", &e->content_type, false, 256);
+  r.Int("body_bytes", &e->body_bytes, false, 0, INT64_MAX);
+  r.Hex("body_sha256", &e->body_sha256, false, 64);
+  r.Hex("text_sha256", &e->text_sha256, false, 64);
+  r.Str("title", &e->title, false, 64 << 10);
+  r.Str("text", &e->text, false, kMaxTextBytes);
+  r.Str("lang", &e->lang, false, 64);
+  r.Str("canonical", &e->canonical, false, kMaxUrlBytes);
+  r.Str("location", &e->location, false, kMaxUrlBytes);
+  r.Str("robots_txt", &e->robots_txt, false, 512 << 10);
+  const json* links = r.Array("outlinks", false, kMaxOutlinksPerEntry);
+  if (!r.ok()) return r.status();
+  e->outlinks.clear();
+  if (links != nullptr) {
+    e->outlinks.reserve(links->size());
+    for (size_t i = 0; i < links->size(); ++i) {
+      const json& l = (*links)[i];
+      if (!l.is_string() || l.get_ref<const std::string&>().size() > kMaxUrlBytes) {
+        return Status::Error("bad_field", path + ".outlinks[" + std::to_string(i) +
+                                              "]: expected a URL string of at most " +
+                                              std::to_string(kMaxUrlBytes) + " bytes");
+      }
+      e->outlinks.push_back(l.get<std::string>());
+    }
+  }
+  return Status::OK();
+}
+
+Status DecodeResult(const json& body, ResultMsg* out) {
+  FieldReader r(body, "RESULT");
+  r.Str("batch_id", &out->batch_id, true, 128, kIdChars);
+  r.Int("lease_id", &out->lease_id, true, 1, INT64_MAX);
+  r.Hex("signature", &out->signature, true, 128);
+  const json* entries = r.Array("entries", true, kMaxEntriesPerBatch);
+  if (!r.ok()) return r.status();
+  out->entries.clear();
+  out->entries.resize(entries->size());
+  for (size_t i = 0; i < entries->size(); ++i) {
+    Status s = DecodeEntry((*entries)[i], "RESULT.entries[" + std::to_string(i) + "]",
+                           &out->entries[i]);
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
+Status DecodeAck(const json& body, AckMsg* out) {
+  FieldReader r(body, "ACK");
+  r.Str("batch_id", &out->batch_id, true, 128, kIdChars);
+  r.Str("status", &out->status, true, 16);
+  r.Int("stored", &out->stored, false, 0, INT64_MAX);
+  r.Int("credited_pages", &out->credited_pages, false, 0, INT64_MAX);
+  r.Str("reason", &out->reason, false, 1024);
+  return r.status();
+}
+
+Status DecodeError(const json& body, ErrorMsg* out) {
+  FieldReader r(body, "ERROR");
+  r.Str("code", &out->code, true, 64);
+  r.Str("message", &out->message, false, 4096);
+  r.Str("ref", &out->ref, false, 128);
+  return r.status();
+}
+
+Status DecodeLeaseRef(std::string_view command, const json& body, int64_t* lease_id,
+                      std::string* reason) {
+  FieldReader r(body, std::string(command));
+  r.Int("lease_id", lease_id, true, 1, INT64_MAX);
+  if (reason != nullptr) r.Str("reason", reason, false, 1024);
+  return r.status();
+}
+
+json Encode(const HelloMsg& m) {
+  return {{"contributor", m.contributor}, {"worker_id", m.worker_id}, {"name", m.name},
+          {"software", m.software},       {"capacity", m.capacity}};
+}
+json Encode(const WelcomeMsg& m) {
+  return {{"session", m.session},
+          {"heartbeat_ms", m.heartbeat_ms},
+          {"liveness", m.liveness},
+          {"coordinator", m.coordinator}};
+}
+json Encode(const RequestMsg& m) { return {{"credit", m.credit}}; }
+json Encode(const LeaseMsg& m) {
+  json tasks = json::array();
+  for (const auto& t : m.tasks) tasks.push_back({{"task_id", t.task_id}, {"url", t.url}});
+  return {{"lease_id", m.lease_id},     {"nonce", m.nonce},
+          {"crawl", m.crawl},           {"kind", m.kind},
+          {"host", m.host},             {"user_agent", m.user_agent},
+          {"delay_ms", m.delay_ms},     {"concurrency", m.concurrency},
+          {"expires_in_ms", m.expires_in_ms}, {"tasks", std::move(tasks)}};
+}
+json Encode(const ResultMsg& m) {
+  json entries = json::array();
+  for (const auto& e : m.entries) {
+    json j = {{"task_id", e.task_id}, {"url", e.url}, {"status", e.status},
+              {"fetched_at", e.fetched_at}, {"elapsed_ms", e.elapsed_ms}};
+    auto put = [&j](const char* k, const std::string& v) {
+      if (!v.empty()) j[k] = v;
+    };
+    put("final_url", e.final_url);
+    put("reason", e.reason);
+    put("detail", e.detail);
+    put("content_type", e.content_type);
+    if (e.body_bytes) j["body_bytes"] = e.body_bytes;
+    put("body_sha256", e.body_sha256);
+    put("text_sha256", e.text_sha256);
+    put("title", e.title);
+    put("text", e.text);
+    put("lang", e.lang);
+    put("canonical", e.canonical);
+    put("location", e.location);
+    put("robots_txt", e.robots_txt);
+    if (!e.outlinks.empty()) j["outlinks"] = e.outlinks;
+    entries.push_back(std::move(j));
+  }
+  return {{"batch_id", m.batch_id}, {"lease_id", m.lease_id},
+          {"entries", std::move(entries)}, {"signature", m.signature}};
+}
+json Encode(const AckMsg& m) {
+  return {{"batch_id", m.batch_id}, {"status", m.status}, {"stored", m.stored},
+          {"credited_pages", m.credited_pages}, {"reason", m.reason}};
+}
+json Encode(const ErrorMsg& m) {
+  return {{"code", m.code}, {"message", m.message}, {"ref", m.ref}};
+}
+
+std::string OutlinksSha256(const std::vector<std::string>& outlinks) {
+  Sha256 h;
+  for (const auto& l : outlinks) {
+    h.Update(l);
+    h.Update("\n");
+  }
+  return h.FinishHex();
+}
+
+std::string ManifestBytes(std::string_view contributor, const ResultMsg& batch,
+                          std::string_view lease_nonce) {
+  std::string m;
+  m.reserve(128 + batch.entries.size() * 200);
+  m.append("swarmcrawl-result-v1\n");
+  m.append(contributor).append("\n");
+  m.append(batch.batch_id).append("\n");
+  m.append(std::to_string(batch.lease_id)).append("\n");
+  m.append(lease_nonce).append("\n");
+  auto field = [&m](const std::string& v) { m.append(v.empty() ? "-" : v); };
+  for (const auto& e : batch.entries) {
+    m.append(std::to_string(e.task_id)).append(" ");
+    m.append(std::to_string(e.status)).append(" ");
+    field(e.reason);
+    m.append(" ");
+    field(e.body_sha256);
+    m.append(" ");
+    field(e.text_sha256);
+    m.append(" ");
+    m.append(OutlinksSha256(e.outlinks));
+    m.append("\n");
+  }
+  return m;
+}
+
+}  // namespace swarmcrawl

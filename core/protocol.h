@@ -1,0 +1,151 @@
+// The swarmcrawl wire protocol, version 1 (specified in docs/protocol.md).
+//
+// Every message is three ZeroMQ frames (after the ROUTER's routing id):
+//   1. "SWC/1"         protocol signature and version
+//   2. COMMAND         upper-case ASCII, e.g. "HELLO"
+//   3. body            a UTF-8 JSON object, at most kMaxMessageBytes
+// Decoding is strict: every field is type- and bounds-checked, and a failure
+// names the field ("RESULT.entries[3].task_id: expected an integer"). Decode*
+// functions never throw.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace swarmcrawl {
+
+inline constexpr std::string_view kProtocolSignature = "SWC/1";
+inline constexpr int kProtocolVersion = 1;
+inline constexpr size_t kMaxMessageBytes = 32u << 20;
+inline constexpr size_t kMaxTasksPerLease = 4096;
+inline constexpr size_t kMaxEntriesPerBatch = 4096;
+inline constexpr size_t kMaxOutlinksPerEntry = 10000;
+inline constexpr size_t kMaxUrlBytes = 8192;
+inline constexpr size_t kMaxTextBytes = 8u << 20;
+
+struct Envelope {
+  std::string command;
+  nlohmann::json body;  // always an object after a successful decode
+};
+
+// Checks the signature frame, command and body; writes the parsed envelope.
+// Errors: "unsupported_version", "malformed", "too_large".
+Status DecodeEnvelope(const std::vector<std::string_view>& frames, Envelope* out);
+std::vector<std::string> EncodeEnvelope(std::string_view command, const nlohmann::json& body);
+
+struct HelloMsg {
+  std::string contributor;  // Ed25519 public key, 64 hex
+  std::string worker_id;    // 1..64 chars of [A-Za-z0-9_.-], stable across reconnects
+  std::string name;         // optional display name
+  std::string software;     // optional, e.g. "swarmcrawl/0.1.0"
+  int64_t capacity = 0;     // most tasks the worker will hold at once, 1..100000
+};
+
+struct WelcomeMsg {
+  std::string session;
+  int64_t heartbeat_ms = 0;
+  int64_t liveness = 0;  // heartbeats a peer may miss before it is considered gone
+  std::string coordinator;
+};
+
+struct RequestMsg {
+  int64_t credit = 0;  // more tasks the worker can take now, 1..100000
+};
+
+struct TaskSpec {
+  int64_t task_id = 0;
+  std::string url;
+};
+
+struct LeaseMsg {
+  int64_t lease_id = 0;
+  std::string nonce;
+  std::string crawl;
+  std::string kind;  // "page" or "robots"
+  std::string host;  // authority the tasks belong to
+  std::string user_agent;
+  int64_t delay_ms = 0;
+  int64_t concurrency = 1;
+  int64_t expires_in_ms = 0;
+  std::vector<TaskSpec> tasks;
+};
+
+struct ResultEntry {
+  int64_t task_id = 0;
+  std::string url;
+  std::string final_url;
+  int64_t status = 0;
+  std::string reason;  // "" for a stored page; see docs/protocol.md for the list
+  std::string detail;
+  int64_t fetched_at = 0;  // ms since epoch
+  int64_t elapsed_ms = 0;
+  std::string content_type;
+  int64_t body_bytes = 0;
+  std::string body_sha256;
+  std::string text_sha256;
+  std::string title;
+  std::string text;
+  std::string lang;
+  std::string canonical;
+  std::vector<std::string> outlinks;
+  std::string location;    // resolved redirect target (reason "redirect")
+  std::string robots_txt;  // body of a robots task
+};
+
+struct ResultMsg {
+  std::string batch_id;  // unique per contributor; 1..128 chars of [A-Za-z0-9_.-]
+  int64_t lease_id = 0;
+  std::vector<ResultEntry> entries;
+  std::string signature;  // Ed25519 over ManifestBytes(), 128 hex
+};
+
+struct AckMsg {
+  std::string batch_id;
+  std::string status;  // "accepted", "duplicate" or "rejected"
+  int64_t stored = 0;
+  int64_t credited_pages = 0;
+  std::string reason;
+};
+
+struct ErrorMsg {
+  std::string code;
+  std::string message;
+  std::string ref;
+};
+
+Status DecodeHello(const nlohmann::json& body, HelloMsg* out);
+Status DecodeWelcome(const nlohmann::json& body, WelcomeMsg* out);
+Status DecodeRequest(const nlohmann::json& body, RequestMsg* out);
+Status DecodeLease(const nlohmann::json& body, LeaseMsg* out);
+Status DecodeResult(const nlohmann::json& body, ResultMsg* out);
+Status DecodeAck(const nlohmann::json& body, AckMsg* out);
+Status DecodeError(const nlohmann::json& body, ErrorMsg* out);
+// RELEASE and CANCEL carry a lease id (and CANCEL an optional reason).
+Status DecodeLeaseRef(std::string_view command, const nlohmann::json& body, int64_t* lease_id,
+                      std::string* reason);
+
+nlohmann::json Encode(const HelloMsg& m);
+nlohmann::json Encode(const WelcomeMsg& m);
+nlohmann::json Encode(const RequestMsg& m);
+nlohmann::json Encode(const LeaseMsg& m);
+nlohmann::json Encode(const ResultMsg& m);
+nlohmann::json Encode(const AckMsg& m);
+nlohmann::json Encode(const ErrorMsg& m);
+
+// The exact bytes a worker signs for a result batch (see docs/protocol.md,
+// "Result manifest"). Binds contributor, batch, lease and the lease nonce to
+// every entry's task id, status, reason and content hashes.
+std::string ManifestBytes(std::string_view contributor, const ResultMsg& batch,
+                          std::string_view lease_nonce);
+// SHA-256 hex of the outlinks, each followed by '\n'.
+std::string OutlinksSha256(const std::vector<std::string>& outlinks);
+
+// Serializes JSON for the wire; invalid UTF-8 is replaced rather than thrown on.
+std::string DumpJson(const nlohmann::json& j);
+
+}  // namespace swarmcrawl

@@ -1,0 +1,377 @@
+#include "core/url.h"
+
+#include <curl/curl.h>
+#include <locale.h>
+
+#include <memory>
+
+namespace swarmcrawl {
+namespace {
+
+struct CurluDeleter {
+  void operator()(CURLU* h) const { curl_url_cleanup(h); }
+};
+using CurluPtr = std::unique_ptr<CURLU, CurluDeleter>;
+
+// Owns a string returned by curl_url_get().
+class CurlString {
+ public:
+  CurlString() = default;
+  CurlString(const CurlString&) = delete;
+  CurlString& operator=(const CurlString&) = delete;
+  ~CurlString() { curl_free(p_); }
+  char** addr() { return &p_; }
+  std::string_view view() const { return p_ == nullptr ? std::string_view() : std::string_view(p_); }
+
+ private:
+  char* p_ = nullptr;
+};
+
+// libcurl converts IDN host names with idn2_lookup_ul(), which reads the
+// input in the *locale's* charset; under the default "C" locale every
+// non-ASCII host fails. Switching only this thread's LC_CTYPE to UTF-8 for
+// the duration of the call leaves the process locale untouched.
+class ScopedUtf8Ctype {
+ public:
+  ScopedUtf8Ctype() : loc_(newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(0))) {
+    if (loc_ != static_cast<locale_t>(0)) old_ = uselocale(loc_);
+  }
+  ScopedUtf8Ctype(const ScopedUtf8Ctype&) = delete;
+  ScopedUtf8Ctype& operator=(const ScopedUtf8Ctype&) = delete;
+  ~ScopedUtf8Ctype() {
+    if (loc_ != static_cast<locale_t>(0)) {
+      uselocale(old_);
+      freelocale(loc_);
+    }
+  }
+
+ private:
+  locale_t loc_;
+  locale_t old_ = static_cast<locale_t>(0);
+};
+
+inline bool IsAlpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+inline bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
+inline char ToLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+inline int HexValue(unsigned char c) {
+  if (IsDigit(c)) return c - '0';
+  c |= 0x20;
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+constexpr char kHex[] = "0123456789ABCDEF";
+
+inline void AppendEscaped(unsigned char c, std::string* out) {
+  out->push_back('%');
+  out->push_back(kHex[c >> 4]);
+  out->push_back(kHex[c & 15]);
+}
+
+inline bool IsUnreserved(unsigned char c) {
+  return IsAlpha(c) || IsDigit(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+// Bytes that may not appear raw in a canonical path or query.
+inline bool MustEscape(unsigned char c) {
+  return c <= 0x20 || c >= 0x7f || c == '"' || c == '<' || c == '>';
+}
+
+// Applies the WHATWG input clean-up (strip leading/trailing C0 controls and
+// spaces, drop every tab and newline) and escapes the remaining spaces and
+// controls, which curl would otherwise reject. Escaping them here gives the
+// same result the path/query normalization would.
+void CleanInput(std::string_view in, std::string* out) {
+  size_t b = 0, e = in.size();
+  while (b < e && static_cast<unsigned char>(in[b]) <= 0x20) ++b;
+  while (e > b && static_cast<unsigned char>(in[e - 1]) <= 0x20) --e;
+  out->clear();
+  out->reserve(e - b);
+  for (size_t i = b; i < e; ++i) {
+    const unsigned char c = in[i];
+    if (c == '\t' || c == '\n' || c == '\r') continue;
+    if (c <= 0x20 || c == 0x7f) {
+      AppendEscaped(c, out);
+    } else {
+      out->push_back(static_cast<char>(c));
+    }
+  }
+}
+
+// If `s` starts with an RFC 3986 scheme followed by ':', stores it in *scheme.
+bool LeadingScheme(std::string_view s, std::string_view* scheme) {
+  if (s.empty() || !IsAlpha(s[0])) return false;
+  for (size_t i = 1; i < s.size(); ++i) {
+    const unsigned char c = s[i];
+    if (c == ':') {
+      *scheme = s.substr(0, i);
+      return true;
+    }
+    if (!IsAlpha(c) && !IsDigit(c) && c != '+' && c != '-' && c != '.') return false;
+  }
+  return false;
+}
+
+bool EqualsLower(std::string_view s, std::string_view lower) {
+  if (s.size() != lower.size()) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (ToLower(s[i]) != lower[i]) return false;
+  }
+  return true;
+}
+
+bool IsHttpScheme(std::string_view scheme) {
+  return EqualsLower(scheme, "http") || EqualsLower(scheme, "https");
+}
+
+Status BadScheme(std::string_view scheme) {
+  return Status::Error("bad_scheme", "only http and https URLs are crawled, not '" +
+                                         std::string(scheme.substr(0, 32)) + ":'");
+}
+
+Status FromCurl(CURLUcode rc) {
+  if (rc == CURLUE_UNSUPPORTED_SCHEME) {
+    return Status::Error("bad_scheme", "only http and https URLs are crawled");
+  }
+  if (rc == CURLUE_OUT_OF_MEMORY) return Status::Error("bad_url", "out of memory");
+  return Status::Error("bad_url", curl_url_strerror(rc));
+}
+
+// Appends `in` with its percent-encoding normalized. Returns true if an
+// escaped '.' was decoded, because that can create a dot segment after curl
+// has already removed them.
+bool AppendNormalized(std::string_view in, std::string* out) {
+  bool decoded_dot = false;
+  const size_t n = in.size();
+  for (size_t i = 0; i < n; ++i) {
+    const unsigned char c = in[i];
+    if (c == '%' && i + 2 < n) {
+      const int hi = HexValue(in[i + 1]);
+      const int lo = HexValue(in[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        const unsigned char v = static_cast<unsigned char>(hi * 16 + lo);
+        if (IsUnreserved(v)) {
+          out->push_back(static_cast<char>(v));
+          decoded_dot |= (v == '.');
+        } else {
+          AppendEscaped(v, out);
+        }
+        i += 2;
+        continue;
+      }
+    }
+    if (MustEscape(c)) {
+      AppendEscaped(c, out);
+    } else {
+      out->push_back(static_cast<char>(c));
+    }
+  }
+  return decoded_dot;
+}
+
+// True if `path` has a "." or ".." segment.
+bool HasDotSegment(std::string_view path) {
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (path[i] != '/' || i + 1 >= path.size() || path[i + 1] != '.') continue;
+    size_t j = i + 2;
+    if (j < path.size() && path[j] == '.') ++j;
+    if (j == path.size() || path[j] == '/') return true;
+  }
+  return false;
+}
+
+bool IsAscii(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c >= 0x80) return false;
+  }
+  return true;
+}
+
+// Output of the parsed-handle -> canonical string step. `host` keeps the
+// brackets of an IPv6 literal.
+struct Canonical {
+  bool https = false;
+  std::string host;
+  int port = 0;
+  bool default_port = true;
+};
+
+Status Assemble(CURLU* h, std::string* out, Canonical* parts, int depth);
+
+Status ParseAndAssemble(const char* url, std::string* out, Canonical* parts, int depth) {
+  CurluPtr h(curl_url());
+  if (!h) return Status::Error("bad_url", "out of memory");
+  const CURLUcode rc = curl_url_set(h.get(), CURLUPART_URL, url, 0);
+  if (rc != CURLUE_OK) return FromCurl(rc);
+  return Assemble(h.get(), out, parts, depth);
+}
+
+Status Assemble(CURLU* h, std::string* out, Canonical* parts, int depth) {
+  CurlString scheme, host, port, path, query;
+  CURLUcode rc = curl_url_get(h, CURLUPART_SCHEME, scheme.addr(), 0);
+  if (rc != CURLUE_OK) return FromCurl(rc);
+  if (!IsHttpScheme(scheme.view())) return BadScheme(scheme.view());
+  const bool https = EqualsLower(scheme.view(), "https");
+
+  rc = curl_url_get(h, CURLUPART_HOST, host.addr(), 0);
+  if (rc != CURLUE_OK) return FromCurl(rc);
+  if (!IsAscii(host.view())) {
+    CurlString puny;
+    {
+      ScopedUtf8Ctype utf8;
+      rc = curl_url_get(h, CURLUPART_HOST, puny.addr(), CURLU_PUNYCODE);
+    }
+    if (rc != CURLUE_OK) {
+      return Status::Error("bad_url", "invalid internationalized host name");
+    }
+    std::swap(*host.addr(), *puny.addr());
+  }
+  if (host.view().empty()) return Status::Error("bad_url", "empty host");
+
+  int port_number = https ? 443 : 80;
+  bool default_port = true;
+  rc = curl_url_get(h, CURLUPART_PORT, port.addr(), 0);
+  if (rc == CURLUE_OK) {
+    // curl has validated the port and printed it in decimal without leading zeros.
+    int p = 0;
+    for (char c : port.view()) p = p * 10 + (c - '0');
+    if (p != port_number) {
+      port_number = p;
+      default_port = false;
+    }
+  } else if (rc != CURLUE_NO_PORT) {
+    return FromCurl(rc);
+  }
+
+  rc = curl_url_get(h, CURLUPART_PATH, path.addr(), 0);
+  if (rc != CURLUE_OK) return FromCurl(rc);
+  rc = curl_url_get(h, CURLUPART_QUERY, query.addr(), 0);
+  if (rc != CURLUE_OK && rc != CURLUE_NO_QUERY) return FromCurl(rc);
+
+  out->clear();
+  out->reserve(scheme.view().size() + host.view().size() + path.view().size() +
+               query.view().size() + 16);
+  out->append(https ? "https://" : "http://");
+  const size_t host_begin = out->size();
+  for (char c : host.view()) out->push_back(ToLower(c));
+  const size_t host_end = out->size();
+  if (!default_port) {
+    out->push_back(':');
+    out->append(port.view());
+  }
+  const size_t path_begin = out->size();
+  bool decoded_dot = false;
+  if (path.view().empty()) {
+    out->push_back('/');
+  } else {
+    decoded_dot = AppendNormalized(path.view(), out);
+  }
+  const size_t path_end = out->size();
+  if (!query.view().empty()) {
+    out->push_back('?');
+    AppendNormalized(query.view(), out);
+  }
+
+  // "%2E%2E" decoded to ".." is a dot segment curl never saw; one more round
+  // removes it (the second round cannot decode any further dots).
+  if (decoded_dot && depth == 0 &&
+      HasDotSegment(std::string_view(*out).substr(path_begin, path_end - path_begin))) {
+    const std::string again = *out;
+    return ParseAndAssemble(again.c_str(), out, parts, depth + 1);
+  }
+
+  if (parts != nullptr) {
+    parts->https = https;
+    parts->host.assign(*out, host_begin, host_end - host_begin);
+    parts->port = port_number;
+    parts->default_port = default_port;
+  }
+  return Status::OK();
+}
+
+Status Canonicalize(std::string_view url, std::string* out, Canonical* parts) {
+  std::string clean;
+  CleanInput(url, &clean);
+  std::string_view scheme;
+  if (!LeadingScheme(clean, &scheme)) {
+    return Status::Error("bad_url", "not an absolute URL (no scheme)");
+  }
+  if (!IsHttpScheme(scheme)) return BadScheme(scheme);
+  return ParseAndAssemble(clean.c_str(), out, parts, 0);
+}
+
+}  // namespace
+
+Status CanonicalizeUrl(std::string_view url, std::string* out) {
+  return Canonicalize(url, out, nullptr);
+}
+
+Status ResolveUrl(std::string_view base, std::string_view ref, std::string* out) {
+  UrlResolver resolver;
+  Status s = resolver.SetBase(base);
+  if (!s.ok()) return s;
+  return resolver.Resolve(ref, out);
+}
+
+Status SplitUrl(std::string_view canonical_url, UrlParts* out) {
+  std::string canonical;
+  Canonical parts;
+  Status s = Canonicalize(canonical_url, &canonical, &parts);
+  if (!s.ok()) return s;
+  out->scheme = parts.https ? "https" : "http";
+  out->port = parts.port;
+  out->authority = parts.host;
+  if (!parts.default_port) {
+    out->authority.push_back(':');
+    out->authority.append(std::to_string(parts.port));
+  }
+  std::string_view host = parts.host;
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  out->host.assign(host);
+  // The path starts at the first '/' after "scheme://".
+  const size_t path_begin = canonical.find('/', out->scheme.size() + 3);
+  out->path_query.assign(canonical, path_begin, std::string::npos);
+  return Status::OK();
+}
+
+UrlResolver::UrlResolver() = default;
+
+UrlResolver::~UrlResolver() { curl_url_cleanup(static_cast<CURLU*>(base_)); }
+
+Status UrlResolver::SetBase(std::string_view base) {
+  curl_url_cleanup(static_cast<CURLU*>(base_));
+  base_ = nullptr;
+  // Parse the canonical form, so that every later resolution starts from a
+  // clean base (no fragment, no credentials, punycode host).
+  std::string canonical;
+  Status s = Canonicalize(base, &canonical, nullptr);
+  if (!s.ok()) return s;
+  CurluPtr h(curl_url());
+  if (!h) return Status::Error("bad_url", "out of memory");
+  const CURLUcode rc = curl_url_set(h.get(), CURLUPART_URL, canonical.c_str(), 0);
+  if (rc != CURLUE_OK) return FromCurl(rc);
+  base_ = h.release();
+  return Status::OK();
+}
+
+Status UrlResolver::Resolve(std::string_view ref, std::string* out) const {
+  if (base_ == nullptr) return Status::Error("bad_url", "no base URL set");
+  std::string clean;
+  CleanInput(ref, &clean);
+  std::string_view scheme;
+  if (LeadingScheme(clean, &scheme) && !IsHttpScheme(scheme)) return BadScheme(scheme);
+  CurluPtr h(curl_url_dup(static_cast<CURLU*>(base_)));
+  if (!h) return Status::Error("bad_url", "out of memory");
+  // An empty or fragment-only reference is the base itself. curl 7.88 would
+  // resolve it like a relative path ("#s" -> "./"), so it is not passed on.
+  if (!clean.empty() && clean[0] != '#') {
+    const CURLUcode rc = curl_url_set(h.get(), CURLUPART_URL, clean.c_str(), 0);
+    if (rc != CURLUE_OK) return FromCurl(rc);
+  }
+  return Assemble(h.get(), out, nullptr, 0);
+}
+
+}  // namespace swarmcrawl

@@ -1,0 +1,48 @@
+// HtmlPage: one Gumbo parse of an HTML document into what a web_page record needs.
+//
+// The document is parsed exactly once; title, plain text, outlinks, <base href>,
+// <link rel=canonical>, <html lang> and robots meta directives all come from the
+// same tree walk. Hostile input is bounded: the walk is iterative (no recursion,
+// so 100,000-deep nesting cannot overflow the stack), stops descending past
+// `max_depth`, keeps at most `max_links` outlinks and `max_text_bytes` of text.
+// Output strings are always valid UTF-8 (invalid input bytes become U+FFFD).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace swarmcrawl {
+
+struct HtmlLimits {
+  size_t max_links = 5000;          // outlinks kept per page
+  size_t max_depth = 1024;          // DOM depth walked
+  size_t max_text_bytes = 4 << 20;  // plain text kept per page
+};
+
+struct HtmlPage {
+  std::string title;      // <title>, whitespace collapsed
+  std::string text;       // visible text; block elements separated by '\n', runs of
+                          // spaces collapsed; script/style/noscript/template/head dropped
+  std::string base_url;   // effective base: <base href> resolved against the page URL, else the page URL
+  std::string canonical;  // <link rel=canonical> resolved, canonical form; empty if none/invalid
+  std::string lang;       // <html lang>, as written (trimmed); empty if absent
+  bool meta_nofollow = false;  // <meta name=robots content=...nofollow...>
+  bool meta_noindex = false;   // <meta name=robots content=...noindex...>
+  // Absolute canonical http(s) URLs of <a href> and <area href> (rel=nofollow links
+  // included), resolved against base_url, de-duplicated, in document order.
+  std::vector<std::string> outlinks;
+  bool truncated = false;  // a limit was hit (links, depth or text)
+};
+
+// Parses `html` (bytes as served; Gumbo assumes UTF-8) fetched from `page_url`
+// (an absolute, canonical URL).
+HtmlPage ParseHtmlPage(std::string_view html, std::string_view page_url,
+                       const HtmlLimits& limits = HtmlLimits());
+
+// Replaces invalid UTF-8 sequences in `s` with U+FFFD. Used on every string
+// that leaves a parser so JSON encoding can never fail.
+std::string SanitizeUtf8(std::string_view s);
+
+}  // namespace swarmcrawl

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs swarmcrawl's build and test dependencies from Debian packages.
+# Idempotent: packages already installed are skipped, and apt is not touched
+# at all when everything is present.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config
+  libcurl4-openssl-dev   # fetcher (multi interface, URL API)
+  libgumbo-dev           # HTML5 parser
+  libzmq3-dev cppzmq-dev # wire protocol (CurveZMQ)
+  libsqlite3-dev         # coordinator state, worker spool
+  libssl-dev             # SHA-256, Ed25519
+  nlohmann-json3-dev     # JSON
+  libcli11-dev           # command line
+  libcpp-httplib-dev     # test HTTP servers (and the HTTP API later)
+  doctest-dev            # unit tests
+  python3 python3-jsonschema  # schema validation in integration tests
+  ca-certificates curl
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "setup: all ${#PACKAGES[@]} packages already installed"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done"

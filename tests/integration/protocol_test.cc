@@ -1,0 +1,272 @@
+// The wire protocol against a real coordinator process: a hand-written peer on
+// a real ZeroMQ DEALER socket (CurveZMQ), as a worker in another language would be.
+#include <doctest/doctest.h>
+
+#include <zmq.hpp>
+
+#include "core/crypto.h"
+#include "core/protocol.h"
+#include "tests/integration/cluster.h"
+
+namespace swarmcrawl::testing {
+namespace {
+
+using nlohmann::json;
+
+class FakeWorker {
+ public:
+  FakeWorker(const std::string& endpoint, const std::string& server_key)
+      : socket_(ctx_, zmq::socket_type::dealer) {
+    char pub[41], sec[41];
+    REQUIRE(zmq_curve_keypair(pub, sec) == 0);
+    socket_.set(zmq::sockopt::curve_serverkey, server_key);
+    socket_.set(zmq::sockopt::curve_publickey, std::string(pub));
+    socket_.set(zmq::sockopt::curve_secretkey, std::string(sec));
+    socket_.set(zmq::sockopt::linger, 0);
+    socket_.connect(endpoint);
+  }
+  void SendFrames(const std::vector<std::string>& frames) {
+    for (size_t i = 0; i < frames.size(); ++i) {
+      socket_.send(zmq::buffer(frames[i]),
+                   i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
+    }
+  }
+  void Send(const std::string& command, const json& body) {
+    SendFrames(EncodeEnvelope(command, body));
+  }
+  // Next message that is not a HEARTBEAT.
+  Envelope Recv(int timeout_ms = 10000) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (std::chrono::steady_clock::now() < deadline) {
+      zmq::pollitem_t items[] = {{static_cast<void*>(socket_), 0, ZMQ_POLLIN, 0}};
+      zmq::poll(items, 1, std::chrono::milliseconds(100));
+      if (!(items[0].revents & ZMQ_POLLIN)) continue;
+      std::vector<zmq::message_t> frames;
+      do {
+        zmq::message_t m;
+        REQUIRE(socket_.recv(m));
+        frames.push_back(std::move(m));
+      } while (frames.back().more());
+      std::vector<std::string_view> views;
+      for (auto& f : frames) views.emplace_back(static_cast<const char*>(f.data()), f.size());
+      Envelope env;
+      REQUIRE(DecodeEnvelope(views, &env).ok());
+      if (env.command != "HEARTBEAT") return env;
+    }
+    FAIL("no message from the coordinator within " << timeout_ms << " ms");
+    return {};
+  }
+  Envelope Hello(const SigningKey& key, const std::string& worker_id) {
+    HelloMsg h;
+    h.contributor = key.public_hex();
+    h.worker_id = worker_id;
+    h.capacity = 100;
+    Send("HELLO", Encode(h));
+    return Recv();
+  }
+
+ private:
+  zmq::context_t ctx_{1};
+  zmq::socket_t socket_;
+};
+
+ResultMsg SignedBatch(const SigningKey& signer, const std::string& contributor,
+                      const LeaseMsg& lease, std::vector<ResultEntry> entries,
+                      const std::string& batch_id) {
+  ResultMsg m;
+  m.batch_id = batch_id;
+  m.lease_id = lease.lease_id;
+  m.entries = std::move(entries);
+  m.signature = signer.SignHex(ManifestBytes(contributor, m, lease.nonce));
+  return m;
+}
+
+ResultEntry RobotsEntry(const LeaseMsg& lease) {
+  ResultEntry e;
+  e.task_id = lease.tasks.at(0).task_id;
+  e.url = lease.tasks.at(0).url;
+  e.status = 200;
+  e.fetched_at = 1;
+  e.robots_txt = "User-agent: *\nDisallow: /private/\n";
+  e.text_sha256 = Sha256Hex(e.robots_txt);
+  return e;
+}
+
+LeaseMsg NextLease(FakeWorker& w, int64_t credit) {
+  w.Send("REQUEST", Encode(RequestMsg{credit}));
+  Envelope env = w.Recv();
+  REQUIRE(env.command == "LEASE");
+  LeaseMsg lease;
+  REQUIRE(DecodeLease(env.body, &lease).ok());
+  return lease;
+}
+
+AckMsg SendResult(FakeWorker& w, const ResultMsg& m) {
+  w.Send("RESULT", Encode(m));
+  Envelope env = w.Recv();
+  REQUIRE(env.command == "ACK");
+  AckMsg ack;
+  REQUIRE(DecodeAck(env.body, &ack).ok());
+  return ack;
+}
+
+}  // namespace
+
+TEST_CASE("a batch with a bad signature is rejected and credits nobody; re-sends credit once") {
+  Cluster c(ClusterOptions{});
+  c.StartSite();
+  c.SubmitCrawl();
+  c.StartCoordinator();
+  SigningKey alice, mallory;
+  REQUIRE(SigningKey::Generate(&alice).ok());
+  REQUIRE(SigningKey::Generate(&mallory).ok());
+  FakeWorker w(c.coordinator_endpoint(), c.coordinator_key());
+  REQUIRE(w.Hello(alice, "fake-alice").command == "WELCOME");
+
+  // The first lease of a new host is its robots.txt.
+  LeaseMsg robots = NextLease(w, 1);
+  CHECK(robots.kind == "robots");
+  REQUIRE(robots.tasks.size() == 1);
+  CHECK(robots.tasks[0].url == c.base_url() + "robots.txt");
+
+  // Signed by someone else's key: rejected, nothing applied.
+  AckMsg bad = SendResult(w, SignedBatch(mallory, alice.public_hex(), robots,
+                                         {RobotsEntry(robots)}, "fake-alice-1"));
+  CHECK(bad.status == "rejected");
+  CHECK(bad.reason == "bad_signature");
+  CHECK(c.QueryInt("SELECT COUNT(*) FROM rejections WHERE reason='bad_signature'") == 1);
+  CHECK(c.QueryInt("SELECT robots_state='unknown' FROM hosts") == 1);
+
+  // Content that does not match its signed hash: rejected too.
+  ResultEntry tampered = RobotsEntry(robots);
+  tampered.robots_txt = "User-agent: *\nAllow: /\n";
+  AckMsg mismatch = SendResult(w, SignedBatch(alice, alice.public_hex(), robots, {tampered},
+                                              "fake-alice-2"));
+  CHECK(mismatch.status == "rejected");
+  CHECK(mismatch.reason.rfind("hash_mismatch", 0) == 0);
+
+  // Properly signed: accepted, and the host's robots.txt is now known.
+  AckMsg good = SendResult(w, SignedBatch(alice, alice.public_hex(), robots,
+                                          {RobotsEntry(robots)}, "fake-alice-3"));
+  CHECK(good.status == "accepted");
+  CHECK(c.QueryInt("SELECT robots_state='ready' FROM hosts") == 1);
+
+  // A page lease; one stored page earns one credited page.
+  LeaseMsg pages = NextLease(w, 1);
+  CHECK(pages.kind == "page");
+  REQUIRE(pages.tasks.size() == 1);
+  ResultEntry page;
+  page.task_id = pages.tasks[0].task_id;
+  page.url = pages.tasks[0].url;
+  page.status = 200;
+  page.fetched_at = 1700000000000;
+  page.content_type = "text/html";
+  page.title = "Home";
+  page.text = "hello world";
+  page.text_sha256 = Sha256Hex(page.text);
+  page.body_bytes = 1234;
+  page.body_sha256 = Sha256Hex("<html>hello world</html>");
+  const ResultMsg batch = SignedBatch(alice, alice.public_hex(), pages, {page}, "fake-alice-4");
+
+  // Another contributor cannot claim results for alice's lease, even correctly signed by itself.
+  FakeWorker w2(c.coordinator_endpoint(), c.coordinator_key());
+  REQUIRE(w2.Hello(mallory, "fake-mallory").command == "WELCOME");
+  AckMsg stolen = SendResult(w2, SignedBatch(mallory, mallory.public_hex(), pages, {page},
+                                             "fake-mallory-1"));
+  CHECK(stolen.status == "rejected");
+  CHECK(stolen.reason == "lease_not_yours");
+
+  AckMsg accepted = SendResult(w, batch);
+  CHECK(accepted.status == "accepted");
+  CHECK(accepted.credited_pages == 1);
+  AckMsg again = SendResult(w, batch);
+  CHECK(again.status == "duplicate");
+  CHECK(c.QueryInt("SELECT COUNT(*) FROM records") == 1);
+  CHECK(c.QueryInt("SELECT SUM(pages) FROM credits") == 1);
+  CHECK(c.QueryInt("SELECT SUM(bytes) FROM credits") == 1234);
+  CHECK(c.QueryInt("SELECT COUNT(*) FROM credits WHERE contributor='" + mallory.public_hex() + "'") == 0);
+}
+
+TEST_CASE("malformed, oversized and unknown-version messages get an ERROR; others are still served") {
+  Cluster c(ClusterOptions{});
+  c.StartSite();
+  c.SubmitCrawl();
+  c.StartCoordinator();
+  SigningKey key;
+  REQUIRE(SigningKey::Generate(&key).ok());
+  FakeWorker w(c.coordinator_endpoint(), c.coordinator_key());
+
+  auto expect_error = [&](const std::string& code) {
+    Envelope env = w.Recv();
+    REQUIRE(env.command == "ERROR");
+    ErrorMsg err;
+    REQUIRE(DecodeError(env.body, &err).ok());
+    CHECK(err.code == code);
+    return err;
+  };
+
+  w.SendFrames({"garbage"});
+  expect_error("malformed");
+  w.SendFrames({"SWC/9", "HELLO", "{}"});
+  CHECK(expect_error("unsupported_version").message.find("SWC/1") != std::string::npos);
+  w.SendFrames({"SWC/1", "HELLO", "{not json"});
+  expect_error("malformed");
+  w.Send("HELLO", json{{"worker_id", "x"}, {"capacity", 1}});
+  CHECK(expect_error("bad_field").message.find("HELLO.contributor") != std::string::npos);
+  w.Send("HELLO", json{{"contributor", key.public_hex()}, {"worker_id", "x"}, {"capacity", -5}});
+  CHECK(expect_error("bad_field").message.find("HELLO.capacity") != std::string::npos);
+  w.Send("RESULT", json::object());
+  expect_error("not_welcome");
+  w.SendFrames({"SWC/1", "HELLO", std::string(kMaxMessageBytes + 1, ' ')});
+  expect_error("too_large");
+
+  REQUIRE(w.Hello(key, "fake-ok").command == "WELCOME");
+  w.Send("FROBNICATE", json::object());
+  expect_error("unknown_command");
+  w.Send("RESULT", json{{"batch_id", "b1"}, {"lease_id", 1}, {"signature", std::string(128, 'a')},
+                        {"entries", json::array({json{{"task_id", "one"}}})}});
+  CHECK(expect_error("bad_field").message.find("RESULT.entries[0].task_id") != std::string::npos);
+
+  // The coordinator is still serving: another worker joins and gets work.
+  SigningKey other;
+  REQUIRE(SigningKey::Generate(&other).ok());
+  FakeWorker w2(c.coordinator_endpoint(), c.coordinator_key());
+  REQUIRE(w2.Hello(other, "fake-other").command == "WELCOME");
+  CHECK(NextLease(w2, 5).kind == "robots");
+}
+
+TEST_CASE("a worker never holds more tasks than the credit it announced") {
+  ClusterOptions o;
+  Cluster c(o);
+  c.StartSite();
+  c.SubmitCrawl();
+  c.StartCoordinator();
+  SigningKey key;
+  REQUIRE(SigningKey::Generate(&key).ok());
+  FakeWorker w(c.coordinator_endpoint(), c.coordinator_key());
+  REQUIRE(w.Hello(key, "fake-credit").command == "WELCOME");
+  LeaseMsg robots = NextLease(w, 1);
+  REQUIRE(SendResult(w, SignedBatch(key, key.public_hex(), robots, {RobotsEntry(robots)}, "c-1"))
+              .status == "accepted");
+  // The seed page alone is queued; after it, the site has many pages. Credit 1 -> 1 task.
+  LeaseMsg seed = NextLease(w, 1);
+  CHECK(seed.tasks.size() == 1);
+  ResultEntry page;
+  page.task_id = seed.tasks[0].task_id;
+  page.url = seed.tasks[0].url;
+  page.status = 200;
+  page.fetched_at = 1;
+  page.text = "x";
+  page.text_sha256 = Sha256Hex(page.text);
+  for (int i = 1; i <= 30; ++i) page.outlinks.push_back(c.base_url() + "p" + std::to_string(i) + ".html");
+  REQUIRE(SendResult(w, SignedBatch(key, key.public_hex(), seed, {page}, "c-2")).status == "accepted");
+  // Now 30 URLs are queued, but we announce 7: the lease must not exceed 7.
+  LeaseMsg next = NextLease(w, 7);
+  CHECK(next.tasks.size() == 7);
+  // No credit left: the coordinator issues no further lease although URLs are queued.
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  CHECK(c.QueryInt("SELECT COUNT(*) FROM leases") == 3);
+  CHECK(c.QueryInt("SELECT queued FROM hosts") == 23);
+}
+
+}  // namespace swarmcrawl::testing

@@ -1,0 +1,245 @@
+// fixture_server: serves a generated FixtureSite over HTTP for integration
+// tests and the demo.
+//
+//   fixture_server --port P [--pages N] [--seed S] [--slow-ms MS]
+//                  [--access-log FILE] [--port-file FILE] [--threads T]
+//
+// Binds 127.0.0.1 only. --port 0 picks a free port; the chosen port is then
+// only known through --port-file, which is written (atomically, via rename)
+// once the socket is bound and the site generated, so a caller that sees the
+// file can connect at once. The site's absolute links use the bound port.
+//
+// Every request yields exactly one access-log line
+//   METHOD TARGET STATUS USER-AGENT\n
+// (TARGET includes the query; USER-AGENT is the rest of the line, "-" when
+// absent). The line is written and flushed under a mutex before the response
+// is sent, so a client holding a response can already count it in the log.
+//
+// SIGTERM and SIGINT are blocked in every thread and taken by a sigwait()
+// thread that stops the server: no async-signal-unsafe work in a handler and
+// no global state. In-flight requests finish, then the process exits 0.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <httplib.h>
+
+#include "tests/support/fixture_site.h"
+
+namespace {
+
+using swarmcrawl::testing::FixtureOptions;
+using swarmcrawl::testing::FixtureResponse;
+using swarmcrawl::testing::FixtureSite;
+
+// One line per request, safe to call from any server thread.
+class AccessLog {
+ public:
+  AccessLog() = default;
+  AccessLog(const AccessLog&) = delete;
+  AccessLog& operator=(const AccessLog&) = delete;
+  ~AccessLog() {
+    if (file_ != nullptr) std::fclose(file_);
+  }
+
+  bool Open(const std::string& path) {
+    file_ = std::fopen(path.c_str(), "a");
+    return file_ != nullptr;
+  }
+
+  void Write(const std::string& method, const std::string& target, int status,
+             std::string user_agent) {
+    if (file_ == nullptr) return;
+    if (user_agent.empty()) user_agent = "-";
+    // Keep one request per line whatever the client sends.
+    for (char& c : user_agent) {
+      if (c == '\n' || c == '\r') c = ' ';
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    std::fprintf(file_, "%s %s %d %s\n", method.c_str(), target.c_str(), status,
+                 user_agent.c_str());
+    std::fflush(file_);
+  }
+
+ private:
+  std::mutex mu_;
+  std::FILE* file_ = nullptr;
+};
+
+// Set on responses a handler has already logged, so the httplib logger (the
+// fallback for requests no handler sees) does not log them twice.
+constexpr char kLoggedHeader[] = "X-Fixture-Logged";
+
+bool WritePortFile(const std::string& path, int port) {
+  // Write-then-rename so a poller never reads a partial number.
+  std::string tmp = path + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "w");
+  if (f == nullptr) return false;
+  bool ok = std::fprintf(f, "%d\n", port) > 0;
+  ok = (std::fclose(f) == 0) && ok;
+  return ok && std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+// httplib 0.11 listens with a backlog of 5, compiled into the shared library;
+// a crawler opening dozens of connections at once would see SYNs dropped and
+// retried a second later. On Linux, listen() on a listening socket just
+// updates its backlog, so find our socket and raise it. Best effort.
+void RaiseListenBacklog(int port) {
+  for (int fd = 3; fd < 1024; ++fd) {
+    int listening = 0;
+    socklen_t len = sizeof(listening);
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) continue;
+    sockaddr_in addr{};
+    socklen_t addr_len = sizeof(addr);
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &addr_len) == 0 &&
+        addr.sin_family == AF_INET && ntohs(addr.sin_port) == port) {
+      ::listen(fd, 1024);
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Serves the deterministic swarmcrawl fixture site on 127.0.0.1."};
+  int port = -1;
+  FixtureOptions options;
+  std::string access_log_path;
+  std::string port_file;
+  int threads = 64;
+  app.add_option("--port", port, "TCP port on 127.0.0.1; 0 picks a free one")
+      ->required()
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--pages", options.pages, "Article pages to generate")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--seed", options.seed, "Seed of the generated content")->capture_default_str();
+  app.add_option("--slow-ms", options.slow_ms, "Delay of the /slow/ pages")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 600000));
+  app.add_option("--access-log", access_log_path, "Append one line per request to this file");
+  app.add_option("--port-file", port_file, "Write the bound port here once ready");
+  app.add_option("--threads", threads, "Worker threads (slow pages hold one each)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  CLI11_PARSE(app, argc, argv);
+
+  // Block the stop signals before any thread exists so all threads inherit
+  // the mask and only the sigwait() thread below ever receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  AccessLog access_log;
+  if (!access_log_path.empty() && !access_log.Open(access_log_path)) {
+    std::fprintf(stderr, "fixture_server: cannot open access log %s\n", access_log_path.c_str());
+    return 1;
+  }
+
+  httplib::Server server;
+  int bound = port == 0 ? server.bind_to_any_port("127.0.0.1")
+                        : (server.bind_to_port("127.0.0.1", port) ? port : -1);
+  if (bound <= 0) {
+    std::fprintf(stderr, "fixture_server: cannot bind 127.0.0.1:%d\n", port);
+    return 1;
+  }
+  RaiseListenBacklog(bound);
+
+  options.host_port = "127.0.0.1:" + std::to_string(bound);
+  const FixtureSite site(options);
+
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // Idle keep-alive connections pin a worker thread; release them sooner.
+  server.set_keep_alive_timeout(2);
+
+  // GET handlers also answer HEAD (httplib omits the body).
+  server.Get(".*", [&site, &access_log](const httplib::Request& req, httplib::Response& res) {
+    const std::string& target = req.target.empty() ? req.path : req.target;
+    std::optional<FixtureResponse> r = site.Get(target);
+    if (!r) {
+      res.status = 404;
+      res.set_content("<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head>"
+                      "<body><h1>Not Found</h1></body></html>\n",
+                      "text/html; charset=utf-8");
+    } else {
+      if (r->delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(r->delay_ms));
+      res.status = r->status;
+      for (const auto& [name, value] : r->headers) res.set_header(name, value);
+      res.set_content(r->body, r->content_type.c_str());
+    }
+    res.set_header(kLoggedHeader, "1");
+    access_log.Write(req.method, target, res.status, req.get_header_value("User-Agent"));
+  });
+  auto not_allowed = [&access_log](const httplib::Request& req, httplib::Response& res) {
+    res.status = 405;
+    res.set_header("Allow", "GET, HEAD");
+    res.set_content("Method Not Allowed\n", "text/plain; charset=utf-8");
+    res.set_header(kLoggedHeader, "1");
+    access_log.Write(req.method, req.target.empty() ? req.path : req.target, res.status,
+                     req.get_header_value("User-Agent"));
+  };
+  server.Post(".*", not_allowed);
+  server.Put(".*", not_allowed);
+  server.Patch(".*", not_allowed);
+  server.Delete(".*", not_allowed);
+  server.Options(".*", not_allowed);
+  // Requests httplib answers itself (malformed, 400/413/414 ...) never reach a
+  // handler; httplib's logger sees them, after the response is written.
+  server.set_logger([&access_log](const httplib::Request& req, const httplib::Response& res) {
+    if (res.has_header(kLoggedHeader)) return;
+    access_log.Write(req.method.empty() ? "-" : req.method,
+                     req.target.empty() ? (req.path.empty() ? "-" : req.path) : req.target,
+                     res.status, req.get_header_value("User-Agent"));
+  });
+
+  if (!port_file.empty() && !WritePortFile(port_file, bound)) {
+    std::fprintf(stderr, "fixture_server: cannot write port file %s\n", port_file.c_str());
+    return 1;
+  }
+  std::printf("fixture_server: listening on 127.0.0.1:%d (%zu expected HTML pages)\n", bound,
+              site.ExpectedHtmlPaths().size());
+  std::fflush(stdout);
+
+  std::atomic<bool> listen_returned{false};
+  std::atomic<bool> got_signal{false};
+  std::thread stopper([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    got_signal = true;
+    // stop() is a no-op until listen_after_bind() has started running (and
+    // must not be repeated), so wait for that; bounded at 30 s.
+    for (int i = 0; i < 3000 && !listen_returned; ++i) {
+      if (server.is_running()) {
+        server.stop();
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  });
+
+  bool ok = server.listen_after_bind();
+  listen_returned = true;
+  if (!got_signal) {
+    // The server ended on its own: wake the stopper with a signal it waits for
+    // (blocked everywhere, so it stays pending until sigwait takes it).
+    kill(getpid(), SIGTERM);
+  }
+  stopper.join();
+  std::printf("fixture_server: stopped\n");
+  return ok || got_signal ? 0 : 1;
+}

@@ -1,0 +1,258 @@
+// Frontier and Ingest on a real SQLite file, with a manual clock.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "coordinator/frontier.h"
+#include "coordinator/ingest.h"
+#include "coordinator/store.h"
+#include "core/crypto.h"
+
+namespace swarmcrawl {
+namespace {
+
+struct Env {
+  std::string dir;
+  ManualClock clock;
+  Store store;
+  std::unique_ptr<Frontier> frontier;
+  std::unique_ptr<Ingest> ingest;
+  int64_t crawl_id = 0;
+  SigningKey key;
+
+  explicit Env(const std::string& spec_json, LeaseLimits limits = LeaseLimits()) {
+    char tmpl[] = "/tmp/swarmcrawl-coord-XXXXXX";
+    REQUIRE(mkdtemp(tmpl) != nullptr);
+    dir = tmpl;
+    REQUIRE(Store::Open(dir + "/c.db", &store).ok());
+    CrawlSpec spec;
+    REQUIRE(ParseCrawlSpec(spec_json, &spec).ok());
+    REQUIRE(store.InsertCrawl(spec, clock.NowMs(), &crawl_id).ok());
+    frontier = std::make_unique<Frontier>(&store, &clock, limits);
+    frontier->LoadCrawls();
+    frontier->AddSeeds(crawl_id);
+    ingest = std::make_unique<Ingest>(&store, frontier.get(), &clock, Logger("test", LogLevel::kQuiet));
+    REQUIRE(SigningKey::Generate(&key).ok());
+  }
+  ~Env() { std::filesystem::remove_all(dir); }
+
+  int64_t Int(const std::string& sql) {
+    Stmt s = store.db()->Prepare(sql);
+    return s.Step() ? s.Int(0) : -1;
+  }
+  std::optional<LeaseMsg> Lease(int64_t n, const std::string& worker = "w1") {
+    Transaction tx(store.db());
+    auto l = frontier->NextLease(worker, key.public_hex(), n);
+    tx.Commit();
+    return l;
+  }
+  AckMsg Send(const LeaseMsg& lease, std::vector<ResultEntry> entries, const std::string& batch) {
+    ResultMsg m;
+    m.batch_id = batch;
+    m.lease_id = lease.lease_id;
+    m.entries = std::move(entries);
+    m.signature = key.SignHex(ManifestBytes(key.public_hex(), m, lease.nonce));
+    return ingest->Apply(key.public_hex(), m);
+  }
+  void AnswerRobots(const std::string& robots_txt) {
+    auto l = Lease(10);
+    REQUIRE(l);
+    REQUIRE(l->kind == "robots");
+    ResultEntry e;
+    e.task_id = 1;
+    e.url = l->tasks[0].url;
+    e.status = 200;
+    e.robots_txt = robots_txt;
+    e.text_sha256 = Sha256Hex(robots_txt);
+    REQUIRE(Send(*l, {e}, "robots-" + std::to_string(l->lease_id)).status == "accepted");
+  }
+};
+
+ResultEntry Page(const TaskSpec& t, std::vector<std::string> links = {}) {
+  ResultEntry e;
+  e.task_id = t.task_id;
+  e.url = t.url;
+  e.status = 200;
+  e.fetched_at = 1;
+  e.content_type = "text/html";
+  e.text = "text of " + t.url;
+  e.text_sha256 = Sha256Hex(e.text);
+  e.body_bytes = 100;
+  e.body_sha256 = Sha256Hex("b");
+  e.outlinks = std::move(links);
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("frontier: robots.txt is leased first, then pages; disallowed URLs are excluded") {
+  Env env(R"({"name":"c","seeds":["http://a.test/","http://a.test/private/x"],"delay_ms":0,"concurrency":4})");
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier WHERE state='queued'") == 2);
+  env.AnswerRobots("User-agent: *\nDisallow: /private/\n");
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier WHERE state='excluded' AND reason='robots'") == 1);
+  auto l = env.Lease(10);
+  REQUIRE(l);
+  CHECK(l->kind == "page");
+  REQUIRE(l->tasks.size() == 1);
+  CHECK(l->tasks[0].url == "http://a.test/");
+  // New links to disallowed paths never enter the queue.
+  REQUIRE(env.Send(*l, {Page(l->tasks[0], {"http://a.test/private/y", "http://a.test/ok",
+                                           "http://b.test/out", "http://a.test/ok"})},
+                   "b1").status == "accepted");
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier WHERE url='http://a.test/private/y' AND reason='robots'") == 1);
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier WHERE url='http://b.test/out' AND reason='out_of_scope'") == 1);
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier WHERE url='http://a.test/ok' AND state='queued'") == 1);
+}
+
+TEST_CASE("frontier: a host is leased to one worker at a time and not before its delay") {
+  Env env(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":500})");
+  env.AnswerRobots("");
+  env.clock.Advance(1000);
+  auto l = env.Lease(10);
+  REQUIRE(l);
+  std::vector<std::string> links;
+  for (int i = 0; i < 20; ++i) links.push_back("http://a.test/p" + std::to_string(i));
+  // While the host is held, nobody else gets it.
+  CHECK_FALSE(env.Lease(10, "w2").has_value());
+  REQUIRE(env.Send(*l, {Page(l->tasks[0], links)}, "b1").status == "accepted");
+  // The lease is done and the host released, but its delay has not passed yet.
+  CHECK_FALSE(env.Lease(10, "w2").has_value());
+  env.clock.Advance(499);
+  CHECK_FALSE(env.Lease(10, "w2").has_value());
+  env.clock.Advance(2);
+  auto l2 = env.Lease(5, "w2");
+  REQUIRE(l2);
+  CHECK(l2->tasks.size() == 5);  // never more than the credit asked for
+  CHECK(l2->delay_ms == 500);
+}
+
+TEST_CASE("frontier: an expired lease returns its URLs to the queue; a late result is still accepted once") {
+  LeaseLimits limits;
+  limits.base_ttl_ms = 1000;
+  limits.per_task_ttl_ms = 0;
+  Env env(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":0})", limits);
+  env.AnswerRobots("");
+  auto l = env.Lease(10);
+  REQUIRE(l);
+  env.clock.Advance(1001);
+  {
+    Transaction tx(env.store.db());
+    CHECK(env.frontier->ExpireLeases().size() == 1);
+    tx.Commit();
+  }
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier WHERE state='queued'") == 1);
+  CHECK(env.Int("SELECT queued FROM hosts") == 1);
+  // The slow worker's result arrives after expiry but before anyone else fetched: kept.
+  CHECK(env.Send(*l, {Page(l->tasks[0])}, "late").status == "accepted");
+  CHECK(env.Int("SELECT COUNT(*) FROM records") == 1);
+  CHECK(env.Int("SELECT queued FROM hosts") == 0);
+  CHECK_FALSE(env.Lease(10).has_value());
+}
+
+TEST_CASE("ingest: idempotent re-sends, credit per stored record, retries then failure") {
+  Env env(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":0,"max_attempts":2})");
+  env.AnswerRobots("");
+  auto l = env.Lease(10);
+  REQUIRE(l);
+  std::vector<std::string> links = {"http://a.test/1", "http://a.test/2", "http://a.test/3"};
+  AckMsg a = env.Send(*l, {Page(l->tasks[0], links)}, "b1");
+  CHECK(a.status == "accepted");
+  CHECK(a.credited_pages == 1);
+  AckMsg again = env.Send(*l, {Page(l->tasks[0], links)}, "b1");
+  CHECK(again.status == "duplicate");
+  CHECK(env.Int("SELECT COUNT(*) FROM records") == 1);
+  CHECK(env.Int("SELECT SUM(pages) FROM credits") == 1);
+
+  auto l2 = env.Lease(10);
+  REQUIRE(l2);
+  REQUIRE(l2->tasks.size() == 3);
+  ResultEntry ok = Page(l2->tasks[0]);
+  ResultEntry gone;
+  gone.task_id = l2->tasks[1].task_id;
+  gone.url = l2->tasks[1].url;
+  gone.status = 404;
+  gone.reason = "http_404";
+  ResultEntry flaky;
+  flaky.task_id = l2->tasks[2].task_id;
+  flaky.url = l2->tasks[2].url;
+  flaky.status = 503;
+  flaky.reason = "http_503";
+  CHECK(env.Send(*l2, {ok, gone, flaky}, "b2").credited_pages == 1);
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier WHERE reason='http_404' AND state='failed'") == 1);
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier WHERE reason='http_503' AND state='queued'") == 1);
+  env.clock.Advance(600000);  // past the host's error backoff
+  auto l3 = env.Lease(10);
+  REQUIRE(l3);
+  REQUIRE(l3->tasks.size() == 1);
+  flaky.task_id = l3->tasks[0].task_id;
+  env.Send(*l3, {flaky}, "b3");
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier WHERE reason='http_503' AND state='failed'") == 1);
+  // Credit equals stored records.
+  CHECK(env.Int("SELECT SUM(pages) FROM credits") == env.Int("SELECT COUNT(*) FROM records"));
+  CHECK(env.Int("SELECT SUM(bytes) FROM credits") == env.Int("SELECT SUM(body_bytes) FROM records"));
+}
+
+TEST_CASE("ingest: rejected batches change nothing") {
+  Env env(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":0})");
+  env.AnswerRobots("");
+  auto l = env.Lease(10);
+  REQUIRE(l);
+  ResultMsg m;
+  m.batch_id = "forged";
+  m.lease_id = l->lease_id;
+  m.entries = {Page(l->tasks[0], {"http://a.test/new"})};
+  SigningKey other;
+  REQUIRE(SigningKey::Generate(&other).ok());
+  m.signature = other.SignHex(ManifestBytes(env.key.public_hex(), m, l->nonce));
+  AckMsg ack = env.ingest->Apply(env.key.public_hex(), m);
+  CHECK(ack.status == "rejected");
+  CHECK(ack.reason == "bad_signature");
+  CHECK(env.Int("SELECT COUNT(*) FROM records") == 0);
+  CHECK(env.Int("SELECT COUNT(*) FROM credits") == 0);
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier WHERE url='http://a.test/new'") == 0);
+  CHECK(env.Int("SELECT state='leased' FROM frontier WHERE url='http://a.test/'") == 1);
+  // The real owner can still use that batch id afterwards.
+  m.signature = env.key.SignHex(ManifestBytes(env.key.public_hex(), m, l->nonce));
+  CHECK(env.ingest->Apply(env.key.public_hex(), m).status == "accepted");
+
+  ResultMsg wrong = m;
+  wrong.batch_id = "wrong-task";
+  wrong.entries[0].task_id = 999999;
+  wrong.signature = env.key.SignHex(ManifestBytes(env.key.public_hex(), wrong, l->nonce));
+  CHECK(env.ingest->Apply(env.key.public_hex(), wrong).reason.rfind("wrong_task", 0) == 0);
+  ResultMsg unknown = m;
+  unknown.batch_id = "unknown";
+  unknown.lease_id = 424242;
+  CHECK(env.ingest->Apply(env.key.public_hex(), unknown).reason == "unknown_lease");
+}
+
+TEST_CASE("frontier: limits exclude with reasons; a crawl with nothing left is done") {
+  Env env(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":0,"max_depth":1,"max_pages":3,
+              "exclude":["\\.pdf$"]})");
+  env.AnswerRobots("");
+  auto l = env.Lease(10);
+  REQUIRE(l);
+  env.Send(*l, {Page(l->tasks[0], {"http://a.test/1", "http://a.test/2", "http://a.test/3",
+                                   "http://a.test/x.pdf"})},
+           "b1");
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier WHERE reason='max_pages'") == 1);
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier WHERE reason='excluded_pattern'") == 1);
+  auto l2 = env.Lease(10);
+  REQUIRE(l2);
+  std::vector<ResultEntry> entries;
+  for (const auto& t : l2->tasks) entries.push_back(Page(t, {"http://a.test/deeper"}));
+  env.Send(*l2, entries, "b2");
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier WHERE reason='max_depth'") == 1);
+  Transaction tx(env.store.db());
+  auto done = env.frontier->FinishIdleCrawls();
+  tx.Commit();
+  CHECK(done == std::vector<std::string>{"c"});
+  CrawlStatus st;
+  REQUIRE(env.store.GetStatus("c", &st).ok());
+  CHECK(st.info.state == "done");
+  CHECK(st.records == 3);
+  CHECK(st.by_reason["excluded/max_depth"] == 1);
+}
+
+}  // namespace swarmcrawl

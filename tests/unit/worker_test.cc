@@ -1,0 +1,113 @@
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "core/crypto.h"
+#include "worker/page_processor.h"
+#include "worker/spool.h"
+
+namespace swarmcrawl {
+
+static FetchResult Response(long status, const std::string& type, const std::string& body) {
+  FetchResult r;
+  r.url = r.final_url = "http://a.test/dir/page.html";
+  r.status = status;
+  r.content_type = type;
+  r.body = body;
+  r.started_at_ms = 42;
+  return r;
+}
+
+TEST_CASE("page processor: an HTML page becomes a record entry with hashes and resolved links") {
+  const std::string html =
+      "<html lang=en><head><title> Hello </title></head><body><p>One</p><p>Two</p>"
+      "<a href='../x.html#f'>x</a><a href='mailto:a@b'>m</a></body></html>";
+  ResultEntry e = ProcessFetch(Response(200, "text/html", html), "page", 7,
+                               "http://a.test/dir/page.html");
+  CHECK(e.reason == "");
+  CHECK(e.task_id == 7);
+  CHECK(e.title == "Hello");
+  CHECK(e.text.find("One\nTwo") != std::string::npos);
+  CHECK(e.outlinks == std::vector<std::string>{"http://a.test/x.html"});
+  CHECK(e.text_sha256 == Sha256Hex(e.text));
+  CHECK(e.body_sha256 == Sha256Hex(html));
+  CHECK(e.body_bytes == static_cast<int64_t>(html.size()));
+  CHECK(e.lang == "en");
+  CHECK(e.fetched_at == 42);
+}
+
+TEST_CASE("page processor: every other outcome has a reason") {
+  const std::string url = "http://a.test/dir/page.html";
+  FetchResult redirect = Response(301, "", "");
+  redirect.location = "/new";
+  ResultEntry e = ProcessFetch(redirect, "page", 1, url);
+  CHECK(e.reason == "redirect");
+  CHECK(e.location == "http://a.test/new");
+  CHECK(ProcessFetch(Response(302, "", ""), "page", 1, url).reason == "bad_redirect");
+  CHECK(ProcessFetch(Response(404, "text/html", "nope"), "page", 1, url).reason == "http_404");
+  CHECK(ProcessFetch(Response(200, "application/pdf", "%PDF"), "page", 1, url).reason == "not_html");
+  CHECK(ProcessFetch(Response(200, "", "<!DOCTYPE html><p>x"), "page", 1, url).reason == "");
+  CHECK(ProcessFetch(Response(200, "", "\x89PNG"), "page", 1, url).reason == "not_html");
+  FetchResult failed = Response(0, "", "");
+  failed.reason = "timeout";
+  failed.detail = "took too long";
+  CHECK(ProcessFetch(failed, "page", 1, url).reason == "timeout");
+  ResultEntry noindex = ProcessFetch(
+      Response(200, "text/html", "<meta name=robots content='noindex'><p>secret"), "page", 1, url);
+  CHECK(noindex.reason == "noindex");
+  CHECK(noindex.text.empty());
+  ResultEntry nofollow = ProcessFetch(
+      Response(200, "text/html", "<meta name=robots content='nofollow'><a href=/a>a</a>"), "page",
+      1, url);
+  CHECK(nofollow.reason == "");
+  CHECK(nofollow.outlinks.empty());
+}
+
+TEST_CASE("page processor: invalid UTF-8 never reaches a record") {
+  const std::string html = "<title>bad \xff\xfe title</title><p>caf\xc3 text \xed\xa0\x80</p>";
+  ResultEntry e = ProcessFetch(Response(200, "text/html", html), "page", 1, "http://a.test/");
+  CHECK(e.reason == "");
+  CHECK(SanitizeUtf8(e.title) == e.title);
+  CHECK(SanitizeUtf8(e.text) == e.text);
+  CHECK(e.title.find("\xef\xbf\xbd") != std::string::npos);
+  CHECK_NOTHROW(DumpJson(nlohmann::json{{"t", e.text}}));
+}
+
+TEST_CASE("page processor: robots tasks return the file's text and its hash") {
+  ResultEntry e = ProcessFetch(Response(200, "text/plain", "User-agent: *\nDisallow: /x\n"),
+                               "robots", 1, "http://a.test/robots.txt");
+  CHECK(e.robots_txt == "User-agent: *\nDisallow: /x\n");
+  CHECK(e.text_sha256 == Sha256Hex(e.robots_txt));
+  CHECK(ProcessFetch(Response(404, "", ""), "robots", 1, "http://a.test/robots.txt").reason ==
+        "http_404");
+}
+
+TEST_CASE("spool: batches survive reopening until removed, per contributor") {
+  char tmpl[] = "/tmp/swarmcrawl-spool-XXXXXX";
+  REQUIRE(mkdtemp(tmpl) != nullptr);
+  const std::string path = std::string(tmpl) + "/spool.db";
+  {
+    Spool s;
+    REQUIRE(Spool::Open(path, "alice", &s).ok());
+    REQUIRE(s.Put({"b1", 1, "{\"x\":1}"}).ok());
+    REQUIRE(s.Put({"b2", 1, "{\"x\":2}"}).ok());
+    Spool other;
+    REQUIRE(Spool::Open(path, "bob", &other).ok());
+    REQUIRE(other.Put({"b1", 9, "{}"}).ok());
+  }
+  Spool s;
+  REQUIRE(Spool::Open(path, "alice", &s).ok());
+  std::vector<SpooledBatch> all;
+  REQUIRE(s.LoadAll(&all).ok());
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].body == "{\"x\":1}");
+  REQUIRE(s.Remove("b1").ok());
+  CHECK(s.Count() == 1);
+  Spool bob;
+  REQUIRE(Spool::Open(path, "bob", &bob).ok());
+  CHECK(bob.Count() == 1);
+  std::filesystem::remove_all(tmpl);
+}
+
+}  // namespace swarmcrawl
