@@ -253,6 +253,11 @@ std::optional<ActiveLease> Frontier::GetLease(int64_t lease_id) {
   return l;
 }
 
+void Frontier::FetchesDone(int64_t lease_id) {
+  auto lease = GetLease(lease_id);
+  if (lease && lease->kind == "page") ReleaseHost(lease_id);
+}
+
 void Frontier::ReleaseHost(int64_t lease_id) {
   db_->Prepare(
          "UPDATE hosts SET lease_id=NULL, next_fetch_at=MAX(next_fetch_at, ? + delay_ms) "

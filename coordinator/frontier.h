@@ -72,7 +72,11 @@ class Frontier {
   std::optional<LeaseMsg> NextLease(const std::string& worker_id, const std::string& contributor,
                                     int64_t max_tasks);
   std::optional<ActiveLease> GetLease(int64_t lease_id);
-  // Frees the host's fetch slot (the lease's requests are over); idempotent.
+  // The worker made the lease's last request (RELEASE): frees the host's fetch
+  // slot for page leases. A robots lease keeps it until its result is ingested,
+  // because no page of the host may be leased before its robots.txt is known.
+  void FetchesDone(int64_t lease_id);
+  // Frees the host's fetch slot held by the lease; idempotent.
   void ReleaseHost(int64_t lease_id);
   // Returns a lease's unfinished URLs to the queue and ends it (state expired/cancelled).
   void EndLease(int64_t lease_id, const std::string& state);

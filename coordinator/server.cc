@@ -255,7 +255,7 @@ void CoordinatorServer::Handle(const std::string& routing_id,
         return SendError(routing_id, "unknown_lease", "no such lease of yours", "RELEASE");
       }
       Transaction tx(store_->db());
-      frontier_->ReleaseHost(lease_id);
+      frontier_->FetchesDone(lease_id);
       tx.Commit();
     } catch (const SqliteError& e) {
       log_.Warn(std::string("release failed: ") + e.what());

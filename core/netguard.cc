@@ -78,13 +78,13 @@ bool IsBlockedV6(const uint8_t a[16]) {
     int prefix;
   };
   static constexpr V6Range kBlocked[] = {
-      {{0}, 96},                    // ::, ::1 and deprecated IPv4-compatible
-      {{0xfc}, 7},                  // unique local, incl. AWS metadata fd00:ec2::254
-      {{0xfe, 0x80}, 10},           // link-local
-      {{0xfe, 0xc0}, 10},           // deprecated site-local
-      {{0xff}, 8},                  // multicast
-      {{0x20, 0x01, 0x0d, 0xb8}, 32},  // documentation
-      {{0x01, 0x00}, 64},           // discard-only
+      {{0}, 96},                                   // ::, ::1 and deprecated IPv4-compatible
+      {{0xfc}, 7},                                 // unique local, incl. AWS metadata fd00:ec2::254
+      {{0xfe, 0x80}, 10},                          // link-local
+      {{0xfe, 0xc0}, 10},                          // deprecated site-local
+      {{0xff}, 8},                                 // multicast
+      {{0x20, 0x01, 0x0d, 0xb8}, 32},              // documentation
+      {{0x01, 0x00}, 64},                          // discard-only
       {{0x00, 0x64, 0xff, 0x9b, 0x00, 0x01}, 48},  // local-use NAT64
   };
   for (const V6Range& r : kBlocked) {

@@ -50,7 +50,7 @@ class UrlResolver {
   Status Resolve(std::string_view ref, std::string* out) const;
 
  private:
-  void* base_ = nullptr;  // CURLU*
+  void* base_ = nullptr;  // the parsed base; its type is private to url.cc
 };
 
 }  // namespace swarmcrawl

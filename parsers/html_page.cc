@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <memory>
 #include <cstring>
+#include <memory>
 #include <unordered_set>
 
 #include "core/url.h"
@@ -106,6 +106,7 @@ enum TagFlag : uint16_t {
   kNotPushed = 1 << 9,     // html/head/body: never nest
   kFormatting = 1 << 10,   // closed by the adoption agency algorithm
   kBreakout = 1 << 11,     // start tag leaves SVG/MathML content
+  kNoReconstruct = 1 << 12,  // start tag does not re-open formatting elements
 };
 
 constexpr std::array<uint16_t, GUMBO_TAG_LAST + 1> MakeTagFlags() {
@@ -184,7 +185,7 @@ constexpr std::array<uint16_t, GUMBO_TAG_LAST + 1> MakeTagFlags() {
                      GUMBO_TAG_NOFRAMES}) {
     f[t] |= kRawText;
   }
-  for (GumboTag t : {GUMBO_TAG_HTML, GUMBO_TAG_HEAD, GUMBO_TAG_BODY, GUMBO_TAG_FRAMESET}) {
+  for (GumboTag t : {GUMBO_TAG_HTML, GUMBO_TAG_HEAD, GUMBO_TAG_BODY}) {
     f[t] |= kNotPushed;
   }
   for (GumboTag t : {GUMBO_TAG_A, GUMBO_TAG_B, GUMBO_TAG_BIG, GUMBO_TAG_CODE, GUMBO_TAG_EM,
@@ -200,9 +201,22 @@ constexpr std::array<uint16_t, GUMBO_TAG_LAST + 1> MakeTagFlags() {
         GUMBO_TAG_IMG, GUMBO_TAG_LI, GUMBO_TAG_LISTING, GUMBO_TAG_MENU, GUMBO_TAG_META,
         GUMBO_TAG_NOBR, GUMBO_TAG_OL, GUMBO_TAG_P, GUMBO_TAG_PRE, GUMBO_TAG_RUBY, GUMBO_TAG_S,
         GUMBO_TAG_SMALL, GUMBO_TAG_SPAN, GUMBO_TAG_STRONG, GUMBO_TAG_STRIKE, GUMBO_TAG_SUB,
-        GUMBO_TAG_SUP, GUMBO_TAG_TABLE, GUMBO_TAG_TT, GUMBO_TAG_U, GUMBO_TAG_UL, GUMBO_TAG_VAR,
-        GUMBO_TAG_FONT}) {
+        GUMBO_TAG_SUP, GUMBO_TAG_TABLE, GUMBO_TAG_TT, GUMBO_TAG_U, GUMBO_TAG_UL, GUMBO_TAG_VAR}) {
+    // <font> breaks out only with color/face/size attributes; treating it as
+    // foreign keeps more elements open, which is the safe direction.
     f[t] |= kBreakout;
+  }
+  for (GumboTag t :
+       {GUMBO_TAG_TABLE, GUMBO_TAG_CAPTION, GUMBO_TAG_COLGROUP, GUMBO_TAG_COL, GUMBO_TAG_TBODY,
+        GUMBO_TAG_THEAD, GUMBO_TAG_TFOOT, GUMBO_TAG_TR, GUMBO_TAG_TD, GUMBO_TAG_TH,
+        GUMBO_TAG_SCRIPT, GUMBO_TAG_STYLE, GUMBO_TAG_TITLE, GUMBO_TAG_META, GUMBO_TAG_LINK,
+        GUMBO_TAG_BASE, GUMBO_TAG_NOSCRIPT, GUMBO_TAG_TEMPLATE, GUMBO_TAG_TEXTAREA,
+        GUMBO_TAG_FRAMESET, GUMBO_TAG_FRAME, GUMBO_TAG_PARAM, GUMBO_TAG_SOURCE,
+        GUMBO_TAG_TRACK}) {
+    f[t] |= kNoReconstruct;
+  }
+  for (size_t t = 0; t < f.size(); ++t) {
+    if (f[t] & kClosesP) f[t] |= kNoReconstruct;
   }
   return f;
 }
@@ -245,7 +259,8 @@ void ForEachToken(std::string_view s, std::string_view seps, Fn fn) {
 
 // ---------------------------------------------------------------------------
 // NestingEstimator: a byte-level pre-scan that emulates the HTML tree
-// builder's stack of open elements closely enough to find where nesting
+// builder's stack of open elements (and its list of active formatting
+// elements, which re-opens elements) closely enough to find where nesting
 // first exceeds a limit. It exists because Gumbo's tree builder is quadratic
 // in nesting depth (every block start tag searches the whole stack for an
 // open <p>): 100,000 nested <div>s take seconds. Cutting the input there
@@ -262,10 +277,12 @@ class NestingEstimator {
   size_t SafePrefix(std::string_view html) {
     const size_t n = html.size();
     size_t i = 0;
+    bool text = false;  // character data since the last tag
     while (true) {
       const void* lt = i < n ? std::memchr(html.data() + i, '<', n - i) : nullptr;
       if (lt == nullptr) return n;
       const size_t tag_begin = static_cast<const char*>(lt) - html.data();
+      text |= tag_begin > i;
       size_t p = tag_begin + 1;
       if (p >= n) return n;
       const char c = html[p];
@@ -287,7 +304,12 @@ class NestingEstimator {
       if (end_tag) ++p;
       if (p >= n) return n;
       if (!IsAsciiAlpha(html[p])) {
-        i = end_tag ? SkipPast(html, p, '>') : p;
+        if (end_tag) {
+          i = SkipPast(html, p, '>');  // "</>" and "</ ..." are not text
+        } else {
+          i = p;
+          text = true;  // a lone '<'
+        }
         continue;
       }
       size_t name_end = p;
@@ -299,18 +321,27 @@ class NestingEstimator {
       const uint32_t id = ElementId(name);
       bool self_closing = false;
       i = ScanTagEnd(html, name_end, &self_closing);
+      if (text) {
+        text = false;
+        if (!InForeign() && !Reconstruct()) return tag_begin;
+      }
       if (end_tag) {
-        End(id);
+        if (!End(id)) return tag_begin;
         continue;
       }
       if (!InForeign()) {
         if (Flags(id) & kRawText) {
+          if (!Start(id, false)) return tag_begin;
           i = SkipRawText(html, i, name);
+          if (!stack_.empty() && stack_.back().id == id) PopTop();
           continue;
         }
         if (id == GUMBO_TAG_PLAINTEXT) return n;  // the rest is text
       }
-      if (!Start(id, self_closing)) return tag_begin;
+      // Attributes matter only to tell formatting elements apart (Noah's Ark).
+      const uint32_t attrs =
+          (Flags(id) & kFormatting) ? Hash(html.substr(name_end, i - name_end)) : 0;
+      if (!Start(id, self_closing, attrs)) return tag_begin;
     }
   }
 
@@ -319,6 +350,19 @@ class NestingEstimator {
   static constexpr uint32_t kUnknownBase = 1u << 16;
   static constexpr size_t kNotFound = static_cast<size_t>(-1);
 
+  struct Open {
+    uint32_t id;
+    uint32_t serial;  // identifies the element to active_ entries
+    bool in_active;   // may have an entry in active_
+  };
+  // An entry of the list of active formatting elements, or a marker.
+  struct Active {
+    uint32_t id;
+    uint32_t attrs;
+    uint32_t serial;
+    bool marker;
+    bool open;  // the element is on stack_
+  };
   // The innermost SVG/MathML root or HTML integration point (foreignObject,
   // mtext, ...) on the stack: it decides how tags are treated.
   struct Context {
@@ -339,12 +383,26 @@ class NestingEstimator {
     }
   }
 
+  static bool IsMarkerElement(uint32_t id) {
+    switch (id) {
+      case GUMBO_TAG_APPLET: case GUMBO_TAG_MARQUEE: case GUMBO_TAG_OBJECT:
+      case GUMBO_TAG_TD: case GUMBO_TAG_TH: case GUMBO_TAG_CAPTION: case GUMBO_TAG_TEMPLATE:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  static uint32_t Hash(std::string_view s) {
+    uint32_t h = 2166136261u;
+    for (char ch : s) h = (h ^ static_cast<unsigned char>(AsciiLower(ch))) * 16777619u;
+    return h;
+  }
+
   static uint32_t ElementId(std::string_view name) {
     const GumboTag tag = gumbo_tagn_enum(name.data(), static_cast<unsigned>(name.size()));
     if (tag != GUMBO_TAG_UNKNOWN) return tag;
-    uint32_t h = 2166136261u;
-    for (char ch : name) h = (h ^ static_cast<unsigned char>(AsciiLower(ch))) * 16777619u;
-    return kUnknownBase + (h & 0x7fff);
+    return kUnknownBase + (Hash(name) & 0x7fff);
   }
 
   static size_t SkipPast(std::string_view html, size_t p, char c) {
@@ -410,7 +468,8 @@ class NestingEstimator {
       size_t k = 0;
       while (k < name.size() && q + k < n && AsciiLower(html[q + k]) == AsciiLower(name[k])) ++k;
       q += k;
-      if (k == name.size() && (q == n || IsAsciiSpace(html[q]) || html[q] == '/' || html[q] == '>')) {
+      if (k == name.size() &&
+          (q == n || IsAsciiSpace(html[q]) || html[q] == '/' || html[q] == '>')) {
         bool ignored = false;
         return ScanTagEnd(html, q, &ignored);
       }
@@ -420,22 +479,46 @@ class NestingEstimator {
 
   bool InForeign() const { return !contexts_.empty() && contexts_.back().foreign; }
   uint32_t Top() const {
-    return stack_.empty() ? static_cast<uint32_t>(GUMBO_TAG_LAST) : stack_.back();
+    return stack_.empty() ? static_cast<uint32_t>(GUMBO_TAG_LAST) : stack_.back().id;
   }
   bool IsOpen(uint32_t id) const { return id < GUMBO_TAG_LAST && open_[id] > 0; }
 
-  bool Push(uint32_t id, bool foreign_context, bool html_context) {
+  // Returns false when the push would exceed the limit.
+  bool Push(uint32_t id, bool in_active = false) {
     if (stack_.size() >= limit_) return false;
-    if (foreign_context || html_context) contexts_.push_back({stack_.size(), foreign_context});
-    stack_.push_back(id);
+    const bool foreign_root = (id == GUMBO_TAG_SVG || id == GUMBO_TAG_MATH);
+    if (foreign_root || (InForeign() && IsIntegrationPoint(id))) {
+      contexts_.push_back({stack_.size(), foreign_root});
+    }
+    const uint32_t serial = ++serial_;
+    if (!InForeign() && IsMarkerElement(id)) {
+      active_.push_back({id, 0, serial, true, true});
+      in_active = true;
+    }
+    stack_.push_back({id, serial, in_active});
     if (id < GUMBO_TAG_LAST) ++open_[id];
     return true;
   }
 
-  void PopTo(size_t index) {
-    for (size_t k = index; k < stack_.size(); ++k) {
-      if (stack_[k] < GUMBO_TAG_LAST) --open_[stack_[k]];
+  // The element left the stack: its active_ entry is no longer open, and a
+  // closing marker element clears the entries up to its marker.
+  void Closed(const Open& e) {
+    if (e.id < GUMBO_TAG_LAST) --open_[e.id];
+    if (!e.in_active) return;
+    for (size_t k = active_.size(); k > 0; --k) {
+      if (active_[k - 1].serial == e.serial) {
+        if (active_[k - 1].marker) {
+          active_.resize(k - 1);
+        } else {
+          active_[k - 1].open = false;
+        }
+        return;
+      }
     }
+  }
+
+  void PopTo(size_t index) {
+    for (size_t k = stack_.size(); k > index; --k) Closed(stack_[k - 1]);
     stack_.resize(index);
     while (!contexts_.empty() && contexts_.back().index >= index) contexts_.pop_back();
   }
@@ -446,7 +529,7 @@ class NestingEstimator {
 
   // Removes one element from the middle of the stack, keeping those above it.
   void Remove(size_t index) {
-    if (stack_[index] < GUMBO_TAG_LAST) --open_[stack_[index]];
+    Closed(stack_[index]);
     stack_.erase(stack_.begin() + static_cast<std::ptrdiff_t>(index));
     for (size_t k = contexts_.size(); k > 0; --k) {
       Context& ctx = contexts_[k - 1];
@@ -467,25 +550,26 @@ class NestingEstimator {
     size_t floor = stack_.size() > kWindow ? stack_.size() - kWindow : 0;
     if (!contexts_.empty()) floor = std::max(floor, contexts_.back().index);
     for (size_t k = stack_.size(); k > floor; --k) {
-      const uint32_t e = stack_[k - 1];
+      const Open& e = stack_[k - 1];
       if (is_target(e)) return k - 1;
-      if (stop(e)) return kNotFound;
+      if (stop(e.id)) return kNotFound;
     }
     return kNotFound;
   }
 
-  template <typename Target, typename Stop>
-  void PopToNearest(Target is_target, Stop stop) {
-    const size_t k = Find(is_target, stop);
+  template <typename Stop>
+  void PopToNearest(std::initializer_list<uint32_t> ids, Stop stop) {
+    const size_t k = Find(
+        [&ids](const Open& e) {
+          for (uint32_t id : ids) {
+            if (e.id == id) return true;
+          }
+          return false;
+        },
+        stop);
     if (k != kNotFound) PopTo(k);
   }
 
-  static auto Is(uint32_t a) {
-    return [a](uint32_t e) { return e == a; };
-  }
-  static auto IsEither(uint32_t a, uint32_t b) {
-    return [a, b](uint32_t e) { return e == a || e == b; };
-  }
   static auto HasFlags(uint32_t flags) {
     return [flags](uint32_t e) { return (Flags(e) & flags) != 0; };
   }
@@ -495,39 +579,90 @@ class NestingEstimator {
   }
 
   void CloseP() {
-    PopToNearest(Is(GUMBO_TAG_P), [](uint32_t e) {
+    PopToNearest({GUMBO_TAG_P}, [](uint32_t e) {
       return (Flags(e) & kScopeBoundary) != 0 || e == GUMBO_TAG_BUTTON;
     });
   }
 
-  // The adoption agency algorithm, reduced to its effect on the stack: the
-  // formatting element is closed; if a special element was opened inside it,
-  // that element (and what is above it) stays open.
-  void Adopt(uint32_t id) {
-    const size_t k = Find(Is(id), HasFlags(kScopeBoundary));
-    if (k == kNotFound) return;
-    bool special_above = false;
-    for (size_t j = k + 1; j < stack_.size(); ++j) {
-      special_above |= (Flags(stack_[j]) & kSpecial) != 0;
+  // Re-opens formatting elements that were closed implicitly (the HTML
+  // "reconstruct the active formatting elements" step).
+  bool Reconstruct() {
+    size_t k = active_.size();
+    while (k > 0 && !active_[k - 1].marker && !active_[k - 1].open) --k;
+    for (; k < active_.size(); ++k) {
+      if (!Push(active_[k].id, true)) return false;
+      active_[k].serial = stack_.back().serial;
+      active_[k].open = true;
     }
-    if (special_above) {
-      Remove(k);
-    } else {
-      PopTo(k);
-    }
+    return true;
   }
 
-  // Returns false when the push would exceed the limit.
-  bool Start(uint32_t id, bool self_closing) {
+  // Returns the index in active_ of the last entry for `id` after the last
+  // marker, or kNotFound.
+  size_t FindActive(uint32_t id) const {
+    for (size_t k = active_.size(); k > 0; --k) {
+      if (active_[k - 1].marker) break;
+      if (active_[k - 1].id == id) return k - 1;
+    }
+    return kNotFound;
+  }
+
+  void AddActive(uint32_t id, uint32_t attrs) {
+    // Noah's Ark: at most three identical entries after the last marker.
+    size_t same = 0, earliest = kNotFound;
+    for (size_t k = active_.size(); k > 0; --k) {
+      const Active& a = active_[k - 1];
+      if (a.marker) break;
+      if (a.id == id && a.attrs == attrs) {
+        ++same;
+        earliest = k - 1;
+      }
+    }
+    if (same >= 3) active_.erase(active_.begin() + static_cast<std::ptrdiff_t>(earliest));
+    active_.push_back({id, attrs, stack_.back().serial, false, true});
+  }
+
+  // The adoption agency algorithm, reduced to its effect on the stack: the
+  // formatting element is closed; if a special element was opened inside it,
+  // that element (and what is above it) stays open. Returns false if `id`
+  // has no active entry, so the caller treats it as an ordinary end tag.
+  bool Adopt(uint32_t id) {
+    const size_t a = FindActive(id);
+    if (a == kNotFound) return false;
+    const uint32_t serial = active_[a].serial;
+    if (active_[a].open) {
+      const size_t k = Find([serial](const Open& e) { return e.serial == serial; },
+                            HasFlags(kScopeBoundary));
+      if (k == kNotFound) return true;  // not in scope: ignored
+      bool special_above = false;
+      for (size_t j = k + 1; j < stack_.size(); ++j) {
+        special_above |= (Flags(stack_[j].id) & kSpecial) != 0;
+      }
+      if (special_above) {
+        Remove(k);
+      } else {
+        PopTo(k);
+      }
+    }
+    for (size_t k = active_.size(); k > 0; --k) {
+      if (active_[k - 1].serial == serial && !active_[k - 1].marker) {
+        active_.erase(active_.begin() + static_cast<std::ptrdiff_t>(k - 1));
+        break;
+      }
+    }
+    return true;
+  }
+
+  // Returns false when the start tag would exceed the limit.
+  bool Start(uint32_t id, bool self_closing, uint32_t attrs = 0) {
     const uint32_t flags = Flags(id);
     if (flags & kNotPushed) return true;
     if (InForeign()) {
-      if (!(flags & kBreakout)) {
-        if (self_closing) return true;
-        return Push(id, id == GUMBO_TAG_SVG || id == GUMBO_TAG_MATH, IsIntegrationPoint(id));
-      }
-      // An HTML element breaks out of SVG/MathML content.
-      PopTo(contexts_.back().index);
+      if (!(flags & kBreakout)) return self_closing || Push(id);
+      // An HTML element breaks out of (possibly nested) SVG/MathML content.
+      size_t k = contexts_.size();
+      while (k > 0 && contexts_[k - 1].foreign) --k;
+      PopTo(contexts_[k].index);
     }
     const bool in_table = IsOpen(GUMBO_TAG_TABLE) || IsOpen(GUMBO_TAG_TEMPLATE);
     if (flags & kClosesP) CloseP();
@@ -547,19 +682,20 @@ class NestingEstimator {
                  e != GUMBO_TAG_P;
         };
         if (id == GUMBO_TAG_LI) {
-          PopToNearest(Is(GUMBO_TAG_LI), stop);
+          PopToNearest({GUMBO_TAG_LI}, stop);
         } else {
-          PopToNearest(IsEither(GUMBO_TAG_DD, GUMBO_TAG_DT), stop);
+          PopToNearest({GUMBO_TAG_DD, GUMBO_TAG_DT}, stop);
         }
         break;
       }
       case GUMBO_TAG_A:
       case GUMBO_TAG_NOBR:
-        // These do not nest: a new one runs the adoption agency on the open one.
+        // These do not nest: a new one closes the open one.
+        if (!Reconstruct()) return false;
         Adopt(id);
         break;
       case GUMBO_TAG_BUTTON:
-        PopToNearest(Is(id), HasFlags(kScopeBoundary));
+        PopToNearest({GUMBO_TAG_BUTTON}, HasFlags(kScopeBoundary));
         break;
       case GUMBO_TAG_FORM:
         if (IsOpen(GUMBO_TAG_FORM) && !IsOpen(GUMBO_TAG_TEMPLATE)) return true;  // ignored
@@ -571,23 +707,21 @@ class NestingEstimator {
       case GUMBO_TAG_TD:
       case GUMBO_TAG_TH:
         if (!in_table) return true;
-        PopToNearest(IsEither(GUMBO_TAG_TD, GUMBO_TAG_TH), IsTableContext());
+        PopToNearest({GUMBO_TAG_TD, GUMBO_TAG_TH}, IsTableContext());
         break;
       case GUMBO_TAG_TR:
         if (!in_table) return true;
-        PopToNearest(Is(GUMBO_TAG_TR), IsTableContext());
+        PopToNearest({GUMBO_TAG_TR}, IsTableContext());
         break;
       case GUMBO_TAG_TBODY:
       case GUMBO_TAG_THEAD:
       case GUMBO_TAG_TFOOT:
         if (!in_table) return true;
-        PopToNearest([](uint32_t e) {
-          return e == GUMBO_TAG_TBODY || e == GUMBO_TAG_THEAD || e == GUMBO_TAG_TFOOT;
-        }, IsTableContext());
+        PopToNearest({GUMBO_TAG_TBODY, GUMBO_TAG_THEAD, GUMBO_TAG_TFOOT}, IsTableContext());
         break;
       case GUMBO_TAG_TABLE:
         // A table directly inside a table (not in a cell) closes it.
-        PopToNearest(Is(GUMBO_TAG_TABLE), [](uint32_t e) {
+        PopToNearest({GUMBO_TAG_TABLE}, [](uint32_t e) {
           return e == GUMBO_TAG_TD || e == GUMBO_TAG_TH || e == GUMBO_TAG_CAPTION ||
                  e == GUMBO_TAG_TEMPLATE;
         });
@@ -602,39 +736,55 @@ class NestingEstimator {
       default:
         break;
     }
+    if (!(flags & kNoReconstruct) && !Reconstruct()) return false;
     if (flags & kVoid) return true;
-    const bool foreign_root = (id == GUMBO_TAG_SVG || id == GUMBO_TAG_MATH);
-    if (self_closing && foreign_root) return true;
-    return Push(id, foreign_root, false);
+    if (self_closing && (id == GUMBO_TAG_SVG || id == GUMBO_TAG_MATH)) return true;
+    if (!Push(id)) return false;
+    if (flags & kFormatting) {
+      stack_.back().in_active = true;
+      AddActive(id, attrs);
+    }
+    return true;
   }
 
-  void End(uint32_t id) {
+  bool End(uint32_t id) {
     const uint32_t flags = Flags(id);
-    if (flags & kNotPushed) return;
+    if (flags & kNotPushed) return true;
     if (InForeign()) {
       // Foreign end tags close the nearest element of that name.
-      const size_t k = Find(Is(id), [](uint32_t) { return false; });
+      const size_t k = Find([id](const Open& e) { return e.id == id; },
+                            [](uint32_t) { return false; });
       if (k != kNotFound) {
         PopTo(k);
-        return;
+        return true;
       }
     }
+    if (id == GUMBO_TAG_BR) return Start(id, false);  // "</br>" is parsed as "<br>"
     if (id == GUMBO_TAG_P) {
       CloseP();
-    } else if (flags & kFormatting) {
-      Adopt(id);
+    } else if ((flags & kFormatting) && Adopt(id)) {
+      // done
+    } else if (id == GUMBO_TAG_TABLE || id == GUMBO_TAG_TBODY || id == GUMBO_TAG_THEAD ||
+               id == GUMBO_TAG_TFOOT || id == GUMBO_TAG_TR) {
+      // Table structure end tags close open cells on the way ("table scope").
+      PopToNearest({id}, [](uint32_t e) {
+        return e == GUMBO_TAG_TABLE || e == GUMBO_TAG_TEMPLATE || e == GUMBO_TAG_HTML;
+      });
     } else if (flags & kSpecial) {
-      PopToNearest(Is(id), HasFlags(kScopeBoundary));
+      PopToNearest({id}, HasFlags(kScopeBoundary));
     } else {
       // "Any other end tag": a matching name pops, a special element stops the search.
-      PopToNearest(Is(id), HasFlags(kSpecial));
+      PopToNearest({id}, HasFlags(kSpecial));
     }
+    return true;
   }
 
   const size_t limit_;
-  std::vector<uint32_t> stack_;
+  std::vector<Open> stack_;
+  std::vector<Active> active_;
   std::vector<Context> contexts_;
   std::array<uint32_t, GUMBO_TAG_LAST> open_{};  // per-tag count on stack_
+  uint32_t serial_ = 0;
 };
 
 // ---------------------------------------------------------------------------
@@ -645,24 +795,24 @@ class TextBuilder {
   TextBuilder(std::string* out, size_t cap) : out_(out), cap_(cap) {}
 
   void Append(std::string_view s, bool pre) {
-    for (const char c : s) {
-      if (full_) return;
+    const size_t n = s.size();
+    size_t i = 0;
+    while (i < n && !full_) {
       if (pre) {
-        if (c == '\n') {
+        if (s[i] == '\n') {
           LineBreak();
-        } else if (c != '\r') {
-          if (pending_space_) Put(' ');
-          pending_space_ = false;
-          Put(c);
-          at_line_start_ = false;
+        } else if (s[i] != '\r') {
+          Word(s.substr(i, 1));
         }
-      } else if (IsAsciiSpace(c)) {
+        ++i;
+      } else if (IsAsciiSpace(s[i])) {
         pending_space_ = !at_line_start_;
+        ++i;
       } else {
-        if (pending_space_) Put(' ');
-        pending_space_ = false;
-        Put(c);
-        at_line_start_ = false;
+        size_t j = i + 1;
+        while (j < n && !IsAsciiSpace(s[j])) ++j;
+        Word(s.substr(i, j - i));
+        i = j;
       }
     }
   }
@@ -704,6 +854,20 @@ class TextBuilder {
     out_->push_back(c);
   }
 
+  // Appends a run of non-space characters (or one character of <pre> text).
+  void Word(std::string_view w) {
+    if (pending_space_) Put(' ');
+    pending_space_ = false;
+    const size_t room = cap_ > out_->size() ? cap_ - out_->size() : 0;
+    if (w.size() > room) {
+      out_->append(w.substr(0, room));
+      full_ = true;
+      return;
+    }
+    out_->append(w);
+    at_line_start_ = false;
+  }
+
   std::string* out_;
   const size_t cap_;
   bool at_line_start_ = true;
@@ -741,6 +905,8 @@ struct WalkItem {
   uint8_t mode;
 };
 
+// WalkItem::mode bits. The first two are inherited by descendants; the last
+// tells an end marker to separate with a space instead of a line break.
 enum WalkMode : uint8_t { kModeHideText = 1, kModePre = 2, kCloseCell = 4 };
 
 struct Collected {
@@ -833,10 +999,6 @@ void VisitElement(const GumboNode* node, const WalkItem& item, const HtmlLimits&
     if (flags & kBlock) text->LineBreak();
     return;
   }
-  if (item.depth + 1 > limits.max_depth) {
-    page->truncated = true;
-    return;
-  }
   if (flags & kBlock) {
     text->LineBreak();
     stack->push_back({nullptr, 0, 0});
@@ -844,8 +1006,16 @@ void VisitElement(const GumboNode* node, const WalkItem& item, const HtmlLimits&
     text->Space();
     stack->push_back({nullptr, 0, kCloseCell});
   }
+  // Text children of a walked element are kept; element children past the
+  // depth limit are not walked.
+  const bool too_deep = item.depth + 1 > limits.max_depth;
   for (unsigned i = el.children.length; i > 0; --i) {
-    stack->push_back({static_cast<const GumboNode*>(el.children.data[i - 1]), item.depth + 1, mode});
+    const auto* child = static_cast<const GumboNode*>(el.children.data[i - 1]);
+    if (too_deep && (child->type == GUMBO_NODE_ELEMENT || child->type == GUMBO_NODE_TEMPLATE)) {
+      page->truncated = true;
+      continue;
+    }
+    stack->push_back({child, item.depth + 1, mode});
   }
 }
 
@@ -958,10 +1128,9 @@ HtmlPage ParseHtmlPage(std::string_view html, std::string_view page_url,
   auto resolve = [&](std::string_view ref, std::string* out) {
     return have_base ? resolver.Resolve(ref, out) : CanonicalizeUrl(ref, out);
   };
-  if (got.canonical_href != nullptr && !resolve(got.canonical_href, &resolved).ok()) {
-    resolved.clear();
+  if (got.canonical_href != nullptr && resolve(got.canonical_href, &resolved).ok()) {
+    page.canonical = resolved;
   }
-  if (got.canonical_href != nullptr) page.canonical = resolved;
 
   // Outlink string_views in `seen` point into page.outlinks, so the vector
   // must never reallocate.
@@ -980,7 +1149,6 @@ HtmlPage ParseHtmlPage(std::string_view html, std::string_view page_url,
     }
     page.outlinks.push_back(std::move(resolved));
     seen.insert(page.outlinks.back());
-    resolved = std::string();
   }
   return page;
 }

@@ -5,6 +5,9 @@
 // same tree walk. Hostile input is bounded: the walk is iterative (no recursion,
 // so 100,000-deep nesting cannot overflow the stack), stops descending past
 // `max_depth`, keeps at most `max_links` outlinks and `max_text_bytes` of text.
+// Because Gumbo's tree builder is quadratic in nesting depth, a cheap pre-scan
+// also estimates nesting and hands Gumbo only the input before the point where
+// it would first exceed `max_depth` (the rest is dropped, `truncated` set).
 // Output strings are always valid UTF-8 (invalid input bytes become U+FFFD).
 #pragma once
 
@@ -17,21 +20,24 @@ namespace swarmcrawl {
 
 struct HtmlLimits {
   size_t max_links = 5000;          // outlinks kept per page
-  size_t max_depth = 1024;          // DOM depth walked
+  size_t max_depth = 1024;          // element depth walked (<html> is 1)
   size_t max_text_bytes = 4 << 20;  // plain text kept per page
 };
 
 struct HtmlPage {
   std::string title;      // <title>, whitespace collapsed
   std::string text;       // visible text; block elements separated by '\n', runs of
-                          // spaces collapsed; script/style/noscript/template/head dropped
-  std::string base_url;   // effective base: <base href> resolved against the page URL, else the page URL
+                          // spaces collapsed (except in <pre>); script, style, noscript,
+                          // template, head, iframe, select, svg and math content dropped
+  std::string base_url;   // effective base: <base href> resolved against the page URL,
+                          // else the page URL
   std::string canonical;  // <link rel=canonical> resolved, canonical form; empty if none/invalid
   std::string lang;       // <html lang>, as written (trimmed); empty if absent
   bool meta_nofollow = false;  // <meta name=robots content=...nofollow...>
   bool meta_noindex = false;   // <meta name=robots content=...noindex...>
   // Absolute canonical http(s) URLs of <a href> and <area href> (rel=nofollow links
-  // included), resolved against base_url, de-duplicated, in document order.
+  // included; none from <template>, <svg> or <math>), resolved against base_url,
+  // de-duplicated, in document order.
   std::vector<std::string> outlinks;
   bool truncated = false;  // a limit was hit (links, depth or text)
 };

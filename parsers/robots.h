@@ -48,8 +48,9 @@ class RobotsRules {
   std::vector<std::string> sitemaps_;
 };
 
-// The product token to match in robots.txt for a User-Agent string:
-// its first token up to '/' or whitespace, e.g. "swarmcrawl/0.1 (+url)" -> "swarmcrawl".
+// The product token to match in robots.txt for a User-Agent string: its
+// first token up to '/', ';' or whitespace, lower-cased, e.g.
+// "SwarmCrawl/0.1 (+url)" -> "swarmcrawl".
 std::string ProductToken(std::string_view user_agent);
 
 }  // namespace swarmcrawl

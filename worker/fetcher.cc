@@ -232,9 +232,12 @@ const char* Reason(CURLcode code, const Transfer& t) {
     case CURLE_PARTIAL_FILE:
       return "bad_response";
     case CURLE_UNSUPPORTED_PROTOCOL:
-      // Also what a status line with an unknown HTTP version gives; a URL or
-      // redirect to another scheme says 'Protocol "x" not supported'.
-      return std::strstr(t.error, "HTTP") != nullptr ? "bad_response" : "network_error";
+      // Also what a reply that is not HTTP/1.x or later gives ("Unsupported
+      // HTTP version", "Received HTTP/0.9"); a URL or redirect with another
+      // scheme says 'Protocol "x" not supported' instead.
+      return std::strstr(t.error, "HTTP version") != nullptr || std::strstr(t.error, "HTTP/") != nullptr
+                 ? "bad_response"
+                 : "network_error";
     case CURLE_RECV_ERROR:
       // Malformed chunked encoding is reported as a receive error; only the
       // message tells it apart from a reset connection.
@@ -247,7 +250,6 @@ const char* Reason(CURLcode code, const Transfer& t) {
 }
 
 }  // namespace
-
 
 struct Fetcher::Impl {
   FetchLimits limits;
@@ -293,7 +295,6 @@ struct Fetcher::Impl {
     bool ok = true;
     auto set = [&ok](CURLcode c) { ok = ok && c == CURLE_OK; };
     set(curl_easy_setopt(e, CURLOPT_URL, t->result.url.c_str()));
-    set(curl_easy_setopt(e, CURLOPT_PRIVATE, t));
     set(curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error));
     // Timeouts are enforced by libcurl's timers; signals would interfere
     // with the rest of the process.
@@ -463,9 +464,9 @@ void Fetcher::Poll(int timeout_ms, int extra_fd) {
     im.Drive();
     if (im.completed.size() != completed_before) return;
     if (im.woken.exchange(false)) return;
-    auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         deadline - std::chrono::steady_clock::now())
-                         .count();
+    auto remaining =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now())
+            .count();
     if (remaining <= 0) return;
     curl_waitfd extra{};
     extra.fd = extra_fd;

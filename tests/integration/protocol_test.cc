@@ -2,6 +2,7 @@
 // a real ZeroMQ DEALER socket (CurveZMQ), as a worker in another language would be.
 #include <doctest/doctest.h>
 
+#include <thread>
 #include <zmq.hpp>
 
 #include "core/crypto.h"

@@ -152,6 +152,13 @@ int main(int argc, char** argv) {
   }
 
   httplib::Server server;
+  // httplib's default also sets SO_REUSEPORT, which would let a second server
+  // bind the same port and silently share the traffic; tests want a clean
+  // "address in use" instead. SO_REUSEADDR keeps quick restarts working.
+  server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   int bound = port == 0 ? server.bind_to_any_port("127.0.0.1")
                         : (server.bind_to_port("127.0.0.1", port) ? port : -1);
   if (bound <= 0) {

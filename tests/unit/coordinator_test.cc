@@ -256,3 +256,35 @@ TEST_CASE("frontier: limits exclude with reasons; a crawl with nothing left is d
 }
 
 }  // namespace swarmcrawl
+
+namespace swarmcrawl {
+
+TEST_CASE("frontier: RELEASE of a robots lease keeps the host until robots.txt is ingested") {
+  Env env(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":0})");
+  auto robots = env.Lease(10);
+  REQUIRE(robots);
+  REQUIRE(robots->kind == "robots");
+  {
+    Transaction tx(env.store.db());
+    env.frontier->FetchesDone(robots->lease_id);
+    tx.Commit();
+  }
+  CHECK_FALSE(env.Lease(10, "w2").has_value());  // no second robots lease, no page lease
+  ResultEntry e;
+  e.task_id = 1;
+  e.url = robots->tasks[0].url;
+  e.status = 404;
+  e.reason = "http_404";
+  CHECK(env.Send(*robots, {e}, "r1").status == "accepted");
+  auto pages = env.Lease(10, "w2");
+  REQUIRE(pages);
+  CHECK(pages->kind == "page");  // 404 robots.txt: everything allowed
+  {
+    Transaction tx(env.store.db());
+    env.frontier->FetchesDone(pages->lease_id);  // a page lease frees the host at once
+    tx.Commit();
+  }
+  CHECK(env.Int("SELECT lease_id IS NULL FROM hosts") == 1);
+}
+
+}  // namespace swarmcrawl

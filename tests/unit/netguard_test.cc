@@ -17,11 +17,11 @@ bool Blocked(const std::string& ip) { return IsBlockedAddressLiteral(ip); }
 
 TEST_CASE("IsBlockedAddressLiteral blocks every special-purpose IPv4 range, edges included") {
   const char* blocked[] = {
-      "0.0.0.0",         "0.255.255.255",   "10.0.0.0",        "10.255.255.255",  "100.64.0.0",
-      "100.127.255.255", "127.0.0.1",       "127.255.255.254", "169.254.0.1",     "169.254.169.254",
-      "172.16.0.0",      "172.31.255.255",  "192.0.0.1",       "192.0.0.255",     "192.0.2.1",
-      "192.168.0.1",     "192.168.255.255", "198.18.0.1",      "198.19.255.255",  "198.51.100.7",
-      "203.0.113.9",     "224.0.0.1",       "239.255.255.250", "240.0.0.1",       "255.255.255.255",
+      "0.0.0.0",         "0.255.255.255",   "10.0.0.0",        "10.255.255.255", "100.64.0.0",
+      "100.127.255.255", "127.0.0.1",       "127.255.255.254", "169.254.0.1",    "169.254.169.254",
+      "172.16.0.0",      "172.31.255.255",  "192.0.0.1",       "192.0.0.255",    "192.0.2.1",
+      "192.168.0.1",     "192.168.255.255", "198.18.0.1",      "198.19.255.255", "198.51.100.7",
+      "203.0.113.9",     "224.0.0.1",       "239.255.255.250", "240.0.0.1",      "255.255.255.255",
   };
   for (const char* ip : blocked) {
     INFO(ip);
@@ -31,11 +31,10 @@ TEST_CASE("IsBlockedAddressLiteral blocks every special-purpose IPv4 range, edge
 
 TEST_CASE("IsBlockedAddressLiteral allows public IPv4, including neighbours of blocked ranges") {
   const char* allowed[] = {
-      "8.8.8.8",        "1.1.1.1",        "93.184.216.34",  "1.0.0.0",       "9.255.255.255",
-      "11.0.0.0",       "100.63.255.255", "100.128.0.0",    "126.255.255.255", "128.0.0.0",
-      "169.253.255.255", "169.255.0.0",   "172.15.255.255", "172.32.0.0",    "192.0.1.0",
-      "192.0.3.0",      "192.167.255.255", "192.169.0.0",   "198.17.255.255", "198.20.0.0",
-      "198.51.99.255",  "203.0.112.255",  "223.255.255.255",
+      "8.8.8.8",        "1.1.1.1",     "93.184.216.34",   "1.0.0.0",       "9.255.255.255",   "11.0.0.0",
+      "100.63.255.255", "100.128.0.0", "126.255.255.255", "128.0.0.0",     "169.253.255.255", "169.255.0.0",
+      "172.15.255.255", "172.32.0.0",  "192.0.1.0",       "192.0.3.0",     "192.167.255.255", "192.169.0.0",
+      "198.17.255.255", "198.20.0.0",  "198.51.99.255",   "203.0.112.255", "223.255.255.255",
   };
   for (const char* ip : allowed) {
     INFO(ip);
@@ -45,23 +44,23 @@ TEST_CASE("IsBlockedAddressLiteral allows public IPv4, including neighbours of b
 
 TEST_CASE("IsBlockedAddressLiteral blocks special-purpose IPv6 ranges") {
   const char* blocked[] = {
-      "::",                  // unspecified
-      "::1",                 // loopback
-      "::7f00:1",            // IPv4-compatible (deprecated)
-      "::808:808",           // IPv4-compatible, even with a public IPv4 inside
-      "fc00::1",             // unique local
-      "fdff:ffff::1",        // unique local
-      "fd00:ec2::254",       // AWS metadata
-      "fe80::1",             // link-local
-      "febf:ffff::1",        // link-local, upper edge
-      "fec0::1",             // site-local
-      "ff02::1",             // multicast
-      "ff0e::1",             // multicast
-      "2001:db8::1",         // documentation
-      "2001:db8:ffff::1",    // documentation
-      "100::1",              // discard-only
-      "64:ff9b:1::1",        // local-use NAT64
-      "[::1]",               // bracketed form as in URLs
+      "::",                // unspecified
+      "::1",               // loopback
+      "::7f00:1",          // IPv4-compatible (deprecated)
+      "::808:808",         // IPv4-compatible, even with a public IPv4 inside
+      "fc00::1",           // unique local
+      "fdff:ffff::1",      // unique local
+      "fd00:ec2::254",     // AWS metadata
+      "fe80::1",           // link-local
+      "febf:ffff::1",      // link-local, upper edge
+      "fec0::1",           // site-local
+      "ff02::1",           // multicast
+      "ff0e::1",           // multicast
+      "2001:db8::1",       // documentation
+      "2001:db8:ffff::1",  // documentation
+      "100::1",            // discard-only
+      "64:ff9b:1::1",      // local-use NAT64
+      "[::1]",             // bracketed form as in URLs
   };
   for (const char* ip : blocked) {
     INFO(ip);
@@ -91,7 +90,7 @@ TEST_CASE("IsBlockedAddressLiteral judges IPv6 forms that embed IPv4 by the embe
 
 TEST_CASE("IsBlockedAddressLiteral allows public IPv6") {
   const char* allowed[] = {"2606:4700::1111", "2001:4860:4860::8888", "2a00:1450:4001::1",
-                           "2001:db9::1", "fbff:ffff::1", "fe7f::1"};
+                           "2001:db9::1",     "fbff:ffff::1",         "fe7f::1"};
   for (const char* ip : allowed) {
     INFO(ip);
     CHECK_FALSE(Blocked(ip));

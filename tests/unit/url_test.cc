@@ -188,6 +188,9 @@ TEST_CASE("ResolveUrl trims whitespace and removes embedded tabs and newlines") 
   CHECK(Resolve("http://a/b/c", "  \n g/h \t") == "http://a/b/g/h");
   CHECK(Resolve("http://a/b/c", "g\n/\th") == "http://a/b/g/h");
   CHECK(Resolve("http://a/b/c", "   ") == "http://a/b/c");
+  // The removal happens before the reference is classified, as in browsers.
+  CHECK(Resolve("http://a/b/c", "java\nscript:alert(1)") == "ERROR bad_scheme");
+  CHECK(Resolve("http://a/b/c", "/\n/evil.example/x") == "http://evil.example/x");
 }
 
 TEST_CASE("ResolveUrl uses a clean base: no fragment or credentials leak into results") {
@@ -212,6 +215,11 @@ TEST_CASE("UrlResolver resolves many references against one base") {
   // The base is unchanged by earlier resolutions.
   REQUIRE(r.Resolve("a", &out).ok());
   CHECK(out == "http://example.com/dir/a");
+
+  // A reference curl rejects does not disturb later resolutions.
+  CHECK(r.Resolve("http://exa mple.com/", &out).code() == "bad_url");
+  REQUIRE(r.Resolve("b", &out).ok());
+  CHECK(out == "http://example.com/dir/b");
 
   // A failed SetBase leaves no base behind rather than the stale one.
   CHECK(r.SetBase("mailto:x@y").code() == "bad_scheme");
