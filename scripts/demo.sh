@@ -67,15 +67,18 @@ for i in 1 2; do
   PIDS+=($!)
 done
 
-# Live progress from the coordinator's own status, until the crawl is done.
+# Live progress from the coordinator's own status, until the crawl is done
+# (one updating line on a terminal, one line per update otherwise).
+END='\r'; [ -t 1 ] || END='\n'
 for _ in $(seq 1 600); do
   if ! kill -0 "$COORD" 2>/dev/null; then break; fi
   "$BIN" crawl status demo --db "$DB" --json 2>/dev/null | python3 -c '
 import json,sys; s=json.load(sys.stdin); b=s["by_state"]
-print("\r   %-9s records %6d   queued %6d   leased %4d   failed %4d   excluded %4d" % (s["state"], s["records"], b.get("queued",0), b.get("leased",0), b.get("failed",0), b.get("excluded",0)), end="", flush=True)' || true
+end=sys.argv[1].replace("\\r","\r").replace("\\n","\n")
+print("   %-9s records %6d   queued %6d   leased %4d   failed %4d   excluded %4d" % (s["state"], s["records"], b.get("queued",0), b.get("leased",0), b.get("failed",0), b.get("excluded",0)), end=end, flush=True)' "$END" || true
   sleep 0.5
 done
-echo
+[ -t 1 ] && echo
 wait "$COORD" || { echo "demo: the coordinator failed; see $WORK/coordinator.log" >&2; exit 1; }
 for pid in "${WORKERS[@]}"; do wait "$pid" || true; done
 T1=$(date +%s.%N)

@@ -113,7 +113,7 @@ AckMsg SendResult(FakeWorker& w, const ResultMsg& m) {
 
 }  // namespace
 
-TEST_CASE("a batch with a bad signature is rejected and credits nobody; re-sends credit once") {
+TEST_CASE("a batch with a bad signature is rejected and credits nobody, and re-sends credit once") {
   Cluster c(ClusterOptions{});
   c.StartSite();
   c.SubmitCrawl();
@@ -188,7 +188,7 @@ TEST_CASE("a batch with a bad signature is rejected and credits nobody; re-sends
   CHECK(c.QueryInt("SELECT COUNT(*) FROM credits WHERE contributor='" + mallory.public_hex() + "'") == 0);
 }
 
-TEST_CASE("malformed, oversized and unknown-version messages get an ERROR; others are still served") {
+TEST_CASE("malformed, oversized and unknown-version messages get an ERROR, and others are still served") {
   Cluster c(ClusterOptions{});
   c.StartSite();
   c.SubmitCrawl();

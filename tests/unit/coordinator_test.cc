@@ -86,7 +86,7 @@ ResultEntry Page(const TaskSpec& t, std::vector<std::string> links = {}) {
 
 }  // namespace
 
-TEST_CASE("frontier: robots.txt is leased first, then pages; disallowed URLs are excluded") {
+TEST_CASE("frontier: robots.txt is leased first, then pages, and disallowed URLs are excluded") {
   Env env(R"({"name":"c","seeds":["http://a.test/","http://a.test/private/x"],"delay_ms":0,"concurrency":4})");
   CHECK(env.Int("SELECT COUNT(*) FROM frontier WHERE state='queued'") == 2);
   env.AnswerRobots("User-agent: *\nDisallow: /private/\n");
@@ -127,7 +127,7 @@ TEST_CASE("frontier: a host is leased to one worker at a time and not before its
   CHECK(l2->delay_ms == 500);
 }
 
-TEST_CASE("frontier: an expired lease returns its URLs to the queue; a late result is still accepted once") {
+TEST_CASE("frontier: an expired lease returns its URLs to the queue, and a late result is still accepted once") {
   LeaseLimits limits;
   limits.base_ttl_ms = 1000;
   limits.per_task_ttl_ms = 0;
@@ -227,7 +227,7 @@ TEST_CASE("ingest: rejected batches change nothing") {
   CHECK(env.ingest->Apply(env.key.public_hex(), unknown).reason == "unknown_lease");
 }
 
-TEST_CASE("frontier: limits exclude with reasons; a crawl with nothing left is done") {
+TEST_CASE("frontier: limits exclude with reasons, and a crawl with nothing left is done") {
   Env env(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":0,"max_depth":1,"max_pages":3,
               "exclude":["\\.pdf$"]})");
   env.AnswerRobots("");

@@ -112,7 +112,7 @@ TEST_CASE("text drops script, style, noscript, template, head and svg content") 
   CHECK(p.text == "visible end");
 }
 
-TEST_CASE("block elements start lines; inline elements and whitespace do not") {
+TEST_CASE("block elements start lines, and inline elements and whitespace do not") {
   const HtmlPage p = ParseHtmlPage(
       "<body>  <h1>Head  line</h1><p>one <b>bold</b>\n\n   two</p>"
       "<div><div>nested</div></div><ul><li>a</li><li>b</li></ul>"

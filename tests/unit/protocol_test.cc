@@ -70,7 +70,7 @@ TEST_CASE("protocol: decoders name the bad field") {
   CHECK(DecodeLease(j, &back).message().find("LEASE.delay_ms") != std::string::npos);
 }
 
-TEST_CASE("protocol: result round trip keeps every field; bounds are enforced") {
+TEST_CASE("protocol: result round trip keeps every field, and bounds are enforced") {
   ResultMsg m;
   m.batch_id = "w1-1";
   m.lease_id = 9;

@@ -179,7 +179,7 @@ TEST_CASE("all groups matching the agent are merged") {
   CHECK_FALSE(star.Allowed("/c"));
 }
 
-TEST_CASE("a user-agent line after rules starts a new group; blank lines do not") {
+TEST_CASE("a user-agent line after rules starts a new group, and blank lines do not") {
   // Blank lines between user-agent lines do not split the group.
   const RobotsRules r = RobotsRules::Parse(
       "User-agent: swarmcrawl\n\nUser-agent: other\nDisallow: /x\n", "swarmcrawl");
@@ -203,7 +203,7 @@ TEST_CASE("an empty Disallow is no rule") {
   CHECK(r.Allowed("/"));
 }
 
-TEST_CASE("keys are case-insensitive; comments, BOM and all line endings are handled") {
+TEST_CASE("keys are case-insensitive, and comments, BOM and all line endings are handled") {
   const RobotsRules r = RobotsRules::Parse(
       "\xEF\xBB\xBFUSER-AGENT: *  # everyone\r\n"
       "DISALLOW: /a # not /b\r\n"
@@ -266,7 +266,7 @@ TEST_CASE("DisallowAll is a single Disallow: / rule") {
   CHECK(r.MatchingRule("/x") == &r.rules()[0]);
 }
 
-TEST_CASE("crawl-delay comes from the applicable group; the first valid one wins") {
+TEST_CASE("crawl-delay comes from the applicable group, and the first valid one wins") {
   const char* txt =
       "User-agent: *\nCrawl-delay: 10\n\n"
       "User-agent: swarmcrawl\n"
