@@ -17,6 +17,7 @@
 #include "coordinator/server.h"
 #include "coordinator/store.h"
 #include "core/crypto.h"
+#include "core/strings.h"
 #include "parsers/html_page.h"
 #include "worker/worker.h"
 
@@ -51,17 +52,6 @@ bool ReadFile(const std::string& path, std::string* out) {
   return true;
 }
 
-std::string HumanBytes(double b) {
-  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
-  int u = 0;
-  while (b >= 1000 && u < 4) {
-    b /= 1000;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), u == 0 ? "%.0f %s" : "%.1f %s", b, units[u]);
-  return buf;
-}
 
 LogLevel Level(bool verbose, bool quiet) {
   return verbose ? LogLevel::kDebug : quiet ? LogLevel::kWarn : LogLevel::kInfo;
@@ -370,6 +360,10 @@ int main(int argc, char** argv) {
   }
 
   if (worker->parsed()) {
+    if (!w_plain && w_coord_key.size() != 40) {
+      return Fail("--coordinator-key must be the coordinator's 40-character public key (it "
+                  "prints it when it starts), or pass --plaintext for a loopback test");
+    }
     SigningKey key;
     if (Status s = LoadOrCreateKey(wflags.key, wflags.name, &key); !s.ok()) return Fail(s);
     WorkerOptions o = MakeWorkerOptions(wflags);

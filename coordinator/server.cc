@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "core/crypto.h"
+#include "core/wire.h"
 
 namespace swarmcrawl {
 
@@ -112,14 +113,9 @@ Status CoordinatorServer::Start() {
 
 void CoordinatorServer::Send(const std::string& routing_id, std::string_view command,
                              const json& body) {
-  auto frames = EncodeEnvelope(command, body);
-  try {
-    socket_->send(zmq::buffer(routing_id), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-    socket_->send(zmq::buffer(frames[0]), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-    socket_->send(zmq::buffer(frames[1]), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-    socket_->send(zmq::buffer(frames[2]), zmq::send_flags::dontwait);
-  } catch (const zmq::error_t& e) {
-    log_.Warn(std::string("send failed: ") + e.what());
+  const std::string encoded = DumpJson(body);
+  if (!SendMessage(*socket_, routing_id, {kProtocolSignature, command, encoded})) {
+    log_.Warn("could not send " + std::string(command) + " (peer gone or its queue is full)");
   }
   auto it = sessions_.find(routing_id);
   if (it != sessions_.end()) it->second.last_send = clock_->MonoMs();
@@ -139,31 +135,13 @@ CoordinatorServer::Session* CoordinatorServer::SessionOfWorker(const std::string
 }
 
 void CoordinatorServer::DrainSocket() {
-  for (int i = 0; i < 1000; ++i) {
-    std::vector<zmq::message_t> frames;
-    zmq::message_t msg;
-    try {
-      if (!socket_->recv(msg, zmq::recv_flags::dontwait)) return;
-      frames.push_back(std::move(msg));
-      while (frames.back().more() && frames.size() < 16) {
-        zmq::message_t part;
-        if (!socket_->recv(part, zmq::recv_flags::none)) break;
-        frames.push_back(std::move(part));
-      }
-      // Swallow the rest of an over-long multipart message.
-      while (frames.back().more()) {
-        zmq::message_t part;
-        if (!socket_->recv(part, zmq::recv_flags::none)) break;
-        if (!part.more()) break;
-      }
-    } catch (const zmq::error_t& e) {
-      log_.Warn(std::string("receive failed: ") + e.what());
-      return;
-    }
+  std::vector<zmq::message_t> frames;
+  for (int i = 0; i < 1000 && ReceiveMessage(*socket_, 8, &frames); ++i) {
     const std::string routing_id = frames[0].to_string();
-    frames.erase(frames.begin());
+    std::vector<std::string_view> views = FrameViews(frames);
+    views.erase(views.begin());
     try {
-      Handle(routing_id, frames);
+      Handle(routing_id, views);
     } catch (const std::exception& e) {
       // Last line of defence: a bug in one handler must not stop the coordinator.
       log_.Error(std::string("internal error handling a message: ") + e.what());
@@ -173,9 +151,7 @@ void CoordinatorServer::DrainSocket() {
 }
 
 void CoordinatorServer::Handle(const std::string& routing_id,
-                               const std::vector<zmq::message_t>& frames) {
-  std::vector<std::string_view> views;
-  for (const auto& f : frames) views.emplace_back(static_cast<const char*>(f.data()), f.size());
+                               const std::vector<std::string_view>& views) {
   Envelope env;
   if (Status s = DecodeEnvelope(views, &env); !s.ok()) {
     return SendError(routing_id, s.code(), s.message());

@@ -72,7 +72,7 @@ class CoordinatorServer {
   };
 
   void DrainSocket();
-  void Handle(const std::string& routing_id, const std::vector<zmq::message_t>& frames);
+  void Handle(const std::string& routing_id, const std::vector<std::string_view>& frames);
   void Send(const std::string& routing_id, std::string_view command, const nlohmann::json& body);
   void SendError(const std::string& routing_id, const std::string& code, const std::string& message,
                  const std::string& ref = "");

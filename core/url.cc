@@ -1,5 +1,7 @@
 #include "core/url.h"
 
+#include "core/strings.h"
+
 #include <curl/curl.h>
 #include <locale.h>
 
@@ -55,14 +57,6 @@ class ScopedUtf8Ctype {
 
 inline bool IsAlpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
 inline bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
-inline char ToLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
-inline int HexValue(unsigned char c) {
-  if (IsDigit(c)) return c - '0';
-  c |= 0x20;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
 
 constexpr char kHex[] = "0123456789ABCDEF";
 
@@ -115,16 +109,8 @@ bool LeadingScheme(std::string_view s, std::string_view* scheme) {
   return false;
 }
 
-bool EqualsLower(std::string_view s, std::string_view lower) {
-  if (s.size() != lower.size()) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (ToLower(s[i]) != lower[i]) return false;
-  }
-  return true;
-}
-
 bool IsHttpScheme(std::string_view scheme) {
-  return EqualsLower(scheme, "http") || EqualsLower(scheme, "https");
+  return EqualsIgnoreCase(scheme, "http") || EqualsIgnoreCase(scheme, "https");
 }
 
 Status BadScheme(std::string_view scheme) {
@@ -149,8 +135,8 @@ bool AppendNormalized(std::string_view in, std::string* out) {
   for (size_t i = 0; i < n; ++i) {
     const unsigned char c = in[i];
     if (c == '%' && i + 2 < n) {
-      const int hi = HexValue(in[i + 1]);
-      const int lo = HexValue(in[i + 2]);
+      const int hi = HexDigitValue(in[i + 1]);
+      const int lo = HexDigitValue(in[i + 2]);
       if (hi >= 0 && lo >= 0) {
         const unsigned char v = static_cast<unsigned char>(hi * 16 + lo);
         if (IsUnreserved(v)) {
@@ -221,7 +207,7 @@ Status Assemble(CURLU* h, std::string* out, Canonical* parts, int depth) {
   CURLUcode rc = curl_url_get(h, CURLUPART_SCHEME, scheme.addr(), 0);
   if (rc != CURLUE_OK) return FromCurl(rc);
   if (!IsHttpScheme(scheme.view())) return BadScheme(scheme.view());
-  const bool https = EqualsLower(scheme.view(), "https");
+  const bool https = EqualsIgnoreCase(scheme.view(), "https");
 
   rc = curl_url_get(h, CURLUPART_HOST, host.addr(), 0);
   if (rc != CURLUE_OK) return FromCurl(rc);
@@ -267,7 +253,7 @@ Status Assemble(CURLU* h, std::string* out, Canonical* parts, int depth) {
                query.view().size() + 16);
   out->append(https ? "https://" : "http://");
   const size_t host_begin = out->size();
-  for (char c : host.view()) out->push_back(ToLower(c));
+  for (char c : host.view()) out->push_back(AsciiLower(c));
   const size_t host_end = out->size();
   if (!default_port) {
     out->push_back(':');
@@ -331,6 +317,13 @@ struct ResolverBase {
 };
 
 }  // namespace
+
+std::string NormalizePercentEncoding(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 8);
+  AppendNormalized(s, &out);
+  return out;
+}
 
 Status CanonicalizeUrl(std::string_view url, std::string* out) {
   return Canonicalize(url, out, nullptr);

@@ -34,6 +34,12 @@ Status CanonicalizeUrl(std::string_view url, std::string* out);
 // Resolves `ref` against the absolute `base` (RFC 3986) and canonicalizes the result.
 Status ResolveUrl(std::string_view base, std::string_view ref, std::string* out);
 
+// The percent-encoding normalization applied to canonical paths and queries:
+// escapes of unreserved characters decoded, hex digits upper-cased, bytes that
+// may not appear raw (controls, space, non-ASCII, '"', '<', '>') escaped.
+// robots.txt patterns go through it too, so rules and URLs compare alike.
+std::string NormalizePercentEncoding(std::string_view s);
+
 // Splits a canonical URL into its parts.
 Status SplitUrl(std::string_view canonical_url, UrlParts* out);
 

@@ -3,46 +3,18 @@
 #include <charconv>
 #include <cmath>
 
+#include "core/strings.h"
+#include "core/url.h"
 #include "parsers/html_page.h"
 
 namespace swarmcrawl {
 namespace {
 
 inline bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\f' || c == '\v'; }
-inline char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
   while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
   return s;
-}
-
-std::string ToLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = Lower(c);
-  return out;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view lower) {
-  if (a.size() != lower.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != lower[i]) return false;
-  }
-  return true;
-}
-
-inline int HexValue(char ch) {
-  const unsigned char c = static_cast<unsigned char>(ch);
-  if (c >= '0' && c <= '9') return c - '0';
-  const unsigned char l = c | 0x20;
-  if (l >= 'a' && l <= 'f') return l - 'a' + 10;
-  return -1;
-}
-
-inline bool IsUnreserved(unsigned char c) {
-  const unsigned char l = c | 0x20;
-  return (l >= 'a' && l <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-         c == '~';
 }
 
 // The bytes core/url.cc escapes in canonical URLs; patterns get the same
@@ -58,41 +30,6 @@ bool NeedsNormalization(std::string_view s) {
   return false;
 }
 
-// Percent-encoding normalization: escapes of unreserved characters decoded,
-// hex digits upper-cased, raw bytes that need escaping escaped.
-std::string Normalize(std::string_view in) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(in.size() + 8);
-  for (size_t i = 0; i < in.size(); ++i) {
-    const unsigned char c = in[i];
-    if (c == '%' && i + 2 < in.size()) {
-      const int hi = HexValue(in[i + 1]);
-      const int lo = HexValue(in[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        const unsigned char v = static_cast<unsigned char>(hi * 16 + lo);
-        if (IsUnreserved(v)) {
-          out.push_back(static_cast<char>(v));
-        } else {
-          out.push_back('%');
-          out.push_back(kHex[hi]);
-          out.push_back(kHex[lo]);
-        }
-        i += 2;
-        continue;
-      }
-    }
-    if (MustEscape(c)) {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-  }
-  return out;
-}
-
 std::string NormalizePattern(std::string_view value) {
   std::string raw;
   raw.reserve(value.size() + 1);
@@ -102,7 +39,7 @@ std::string NormalizePattern(std::string_view value) {
     if (c == '*' && !raw.empty() && raw.back() == '*') continue;
     raw.push_back(c);
   }
-  return NeedsNormalization(raw) ? Normalize(raw) : raw;
+  return NeedsNormalization(raw) ? NormalizePercentEncoding(raw) : raw;
 }
 
 // Matches a robots.txt pattern against a normalized path. '*' matches any
@@ -164,7 +101,7 @@ bool ParseDelay(std::string_view value, double* out) {
 RobotsRules RobotsRules::Parse(std::string_view robots_txt, std::string_view product_token) {
   std::string_view txt = robots_txt.substr(0, kMaxRobotsBytes);
   if (txt.substr(0, 3) == "\xEF\xBB\xBF") txt.remove_prefix(3);
-  const std::string token = ToLower(Trim(product_token));
+  const std::string token = AsciiLower(Trim(product_token));
 
   // Rules of the groups naming our token and of the "*" groups are
   // collected side by side; which set applies is known only at the end.
@@ -244,7 +181,7 @@ const RobotsRule* RobotsRules::MatchingRule(std::string_view path_query) const {
   std::string normalized;
   std::string_view path = path_query.empty() ? std::string_view("/") : path_query;
   if (NeedsNormalization(path)) {
-    normalized = Normalize(path);
+    normalized = NormalizePercentEncoding(path);
     path = normalized;
   }
   if (path.substr(0, path.find('?')) == "/robots.txt") return nullptr;
@@ -276,7 +213,7 @@ std::string ProductToken(std::string_view user_agent) {
          !IsSpace(user_agent[e]) && user_agent[e] != '\n' && user_agent[e] != '\r') {
     ++e;
   }
-  return ToLower(user_agent.substr(b, e - b));
+  return AsciiLower(user_agent.substr(b, e - b));
 }
 
 }  // namespace swarmcrawl

@@ -8,6 +8,8 @@
 #include <thread>
 
 #include "core/protocol.h"
+#include "core/strings.h"
+#include "core/wire.h"
 #include "core/thread_pool.h"
 #include "worker/page_processor.h"
 #include "worker/spool.h"
@@ -40,17 +42,6 @@ struct InFlight {
   std::string url;
 };
 
-std::string HumanBytes(double b) {
-  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
-  int u = 0;
-  while (b >= 1000 && u < 4) {
-    b /= 1000;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.1f %s", b, units[u]);
-  return buf;
-}
 
 }  // namespace
 
@@ -206,12 +197,8 @@ void Worker::Impl::Disconnect(const std::string& why) {
 
 void Worker::Impl::SendRaw(std::string_view command, const std::string& body) {
   if (!socket) return;
-  try {
-    socket->send(zmq::buffer(kProtocolSignature), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-    socket->send(zmq::buffer(command), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-    socket->send(zmq::buffer(body), zmq::send_flags::dontwait);
-  } catch (const zmq::error_t& e) {
-    log.Warn(std::string("send failed: ") + e.what());
+  if (!SendMessage(*socket, {}, {kProtocolSignature, command, body})) {
+    log.Warn("could not send " + std::string(command) + "; it will be retried");
   }
   last_send = clock->MonoMs();
 }
@@ -334,25 +321,10 @@ void Worker::Impl::Handle(const Envelope& env) {
 }
 
 void Worker::Impl::DrainSocket() {
-  for (int i = 0; socket && i < 1000; ++i) {
-    std::vector<zmq::message_t> frames;
-    try {
-      zmq::message_t msg;
-      if (!socket->recv(msg, zmq::recv_flags::dontwait)) return;
-      frames.push_back(std::move(msg));
-      while (frames.back().more() && frames.size() < 8) {
-        zmq::message_t part;
-        if (!socket->recv(part, zmq::recv_flags::none)) break;
-        frames.push_back(std::move(part));
-      }
-    } catch (const zmq::error_t& e) {
-      log.Warn(std::string("receive failed: ") + e.what());
-      return;
-    }
-    std::vector<std::string_view> views;
-    for (const auto& f : frames) views.emplace_back(static_cast<const char*>(f.data()), f.size());
+  std::vector<zmq::message_t> frames;
+  for (int i = 0; socket && i < 1000 && ReceiveMessage(*socket, 8, &frames); ++i) {
     Envelope env;
-    if (Status s = DecodeEnvelope(views, &env); !s.ok()) {
+    if (Status s = DecodeEnvelope(FrameViews(frames), &env); !s.ok()) {
       log.Warn("bad message from coordinator: " + s.ToString());
       continue;
     }

@@ -92,6 +92,7 @@ void Cluster::StartWorker(int index) {
     argv.push_back("--coordinator-key");
     argv.push_back(coordinator_key());
   }
+  argv.insert(argv.end(), options_.worker_args.begin(), options_.worker_args.end());
   workers_[index] = std::make_unique<Process>(Process::Start(argv, dir_ + "/worker-" + i + ".log"));
 }
 

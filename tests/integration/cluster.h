@@ -28,6 +28,7 @@ struct ClusterOptions {
   int64_t heartbeat_ms = 200;
   int64_t lease_size = 64;
   bool plaintext = false;
+  std::vector<std::string> worker_args;  // extra flags for every worker
 };
 
 class Cluster {

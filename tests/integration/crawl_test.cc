@@ -168,4 +168,30 @@ TEST_CASE("an unreachable coordinator: the worker says so, retries with backoff,
   CheckCompleteDataset(c);
 }
 
+TEST_CASE("oversized responses are recorded as too_large and the crawl goes on") {
+  ClusterOptions o;
+  o.worker_args = {"--max-body-bytes", "50000"};  // only the 3000-link page is bigger
+  Cluster c(o);
+  c.StartSite();
+  c.SubmitCrawl();
+  c.StartCoordinator();
+  c.StartWorker(1);
+  REQUIRE(c.WaitForCrawlDone(std::chrono::seconds(120)));
+  const int64_t too_large =
+      c.QueryInt("SELECT COUNT(*) FROM frontier WHERE state='failed' AND reason='too_large'");
+  const int64_t records = c.QueryInt("SELECT COUNT(*) FROM records");
+  CHECK(too_large > 0);
+  CHECK(records > 0);
+  // Nothing is left hanging and nothing went unexplained: every URL is settled,
+  // and each failure carries its reason.
+  CHECK(c.QueryInt("SELECT COUNT(*) FROM frontier WHERE state IN ('queued','leased')") == 0);
+  CHECK(c.QueryInt("SELECT COUNT(*) FROM frontier WHERE state='failed' AND reason IS NULL") == 0);
+  CHECK(c.QueryInt("SELECT MAX(body_bytes) FROM records") <= 50000);
+  CHECK(c.QueryInt("SELECT COUNT(*) FROM frontier WHERE url LIKE '%/weird/many-links.html' "
+                   "AND state='failed' AND reason='too_large'") == 1);
+  const auto expected = c.site().ExpectedHtmlPaths();
+  const std::set<std::string> want(expected.begin(), expected.end());
+  for (const auto& p : c.RecordPaths()) CHECK(want.count(p) == 1);
+}
+
 }  // namespace swarmcrawl::testing

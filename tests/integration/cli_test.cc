@@ -1,0 +1,126 @@
+// The swarmcrawl binary as users run it: help, errors, crawl control, parse, run.
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "tests/integration/cluster.h"
+
+namespace swarmcrawl::testing {
+namespace {
+
+RunResult Sc(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {SWARMCRAWL_BIN};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return Run(argv, std::chrono::seconds(120));
+}
+
+}  // namespace
+
+TEST_CASE("every subcommand has --help and bad usage fails with a message") {
+  for (const auto& sub : std::vector<std::vector<std::string>>{
+           {"keygen"}, {"coordinator"}, {"worker"}, {"run"}, {"crawl"}, {"crawl", "submit"},
+           {"crawl", "list"}, {"crawl", "status"}, {"crawl", "pause"}, {"crawl", "resume"},
+           {"crawl", "cancel"}, {"export"}, {"credits"}, {"parse"}}) {
+    std::vector<std::string> args = sub;
+    args.push_back("--help");
+    RunResult r = Sc(args);
+    INFO(sub.back() << ": " << r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find("Usage") != std::string::npos);
+  }
+  RunResult none = Sc({});
+  CHECK(none.exit_code != 0);
+  RunResult bogus = Sc({"frobnicate"});
+  CHECK(bogus.exit_code != 0);
+}
+
+TEST_CASE("crawl submit names the bad field and submits nothing") {
+  const std::string dir = MakeTempDir("swarmcrawl-cli");
+  const std::string db = dir + "/c.db";
+  std::ofstream(dir + "/bad.json") << R"({"name": "x", "seeds": ["http://ok.test/", "not a url"]})";
+  RunResult r = Sc({"crawl", "submit", dir + "/bad.json", "--db", db});
+  CHECK(r.exit_code != 0);
+  CHECK(r.output.find("spec.seeds[1]") != std::string::npos);
+  CHECK(r.output.find("nothing was submitted") != std::string::npos);
+  std::ofstream(dir + "/typo.json") << R"({"name": "x", "seeds": ["http://ok.test/"], "delay": 5})";
+  r = Sc({"crawl", "submit", dir + "/typo.json", "--db", db});
+  CHECK(r.exit_code != 0);
+  CHECK(r.output.find("spec.delay: unknown field") != std::string::npos);
+  RunResult list = Sc({"crawl", "list", "--db", db, "--json"});
+  CHECK(list.exit_code == 0);
+  CHECK(list.output.find("[]") != std::string::npos);
+
+  std::ofstream(dir + "/good.json") << R"({"name": "x", "seeds": ["http://ok.test/"]})";
+  CHECK(Sc({"crawl", "submit", dir + "/good.json", "--db", db}).exit_code == 0);
+  RunResult again = Sc({"crawl", "submit", dir + "/good.json", "--db", db});
+  CHECK(again.exit_code != 0);
+  CHECK(again.output.find("already exists") != std::string::npos);
+  CHECK(Sc({"crawl", "pause", "x", "--db", db}).output.find("now paused") != std::string::npos);
+  RunResult status = Sc({"crawl", "status", "x", "--db", db, "--json"});
+  CHECK(status.output.find("\"state\": \"paused\"") != std::string::npos);
+  CHECK(Sc({"crawl", "resume", "x", "--db", db}).exit_code == 0);
+  CHECK(Sc({"crawl", "cancel", "x", "--db", db}).exit_code == 0);
+  RunResult bad_transition = Sc({"crawl", "resume", "x", "--db", db});
+  CHECK(bad_transition.exit_code != 0);
+  CHECK(bad_transition.output.find("cancelled") != std::string::npos);
+  RunResult missing = Sc({"crawl", "status", "nope", "--db", db});
+  CHECK(missing.exit_code != 0);
+  CHECK(missing.output.find("swarmcrawl crawl list") != std::string::npos);
+}
+
+TEST_CASE("keygen writes an owner-only key and a worker refuses a world-readable one") {
+  const std::string dir = MakeTempDir("swarmcrawl-cli");
+  const std::string key = dir + "/me.key";
+  RunResult r = Sc({"keygen", "--out", key, "--name", "me"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.find("fingerprint") != std::string::npos);
+  struct stat st {};
+  REQUIRE(stat(key.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  CHECK(Sc({"keygen", "--out", key}).exit_code != 0);  // never overwrites
+  chmod(key.c_str(), 0644);
+  RunResult w = Sc({"worker", "--key", key, "--plaintext", "--spool", dir + "/s.db"});
+  CHECK(w.exit_code != 0);
+  CHECK(w.output.find("chmod 600") != std::string::npos);
+  RunResult nokey = Sc({"worker", "--key", dir + "/new.key", "--spool", dir + "/s.db"});
+  CHECK(nokey.exit_code != 0);
+  CHECK(nokey.output.find("--coordinator-key") != std::string::npos);
+}
+
+TEST_CASE("parse prints what a worker would extract from a local file") {
+  const std::string dir = MakeTempDir("swarmcrawl-cli");
+  std::ofstream(dir + "/p.html") << "<html lang=de><title>Hallo</title><base href='/x/'>"
+                                    "<p>Text</p><a href='a.html#f'>a</a>";
+  RunResult r = Sc({"parse", dir + "/p.html", "--url", "https://Example.org/dir/page"});
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  auto j = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+  CHECK(j["title"] == "Hallo");
+  CHECK(j["lang"] == "de");
+  CHECK(j["outlinks"] == nlohmann::json::array({"https://example.org/x/a.html"}));
+  CHECK(Sc({"parse", dir + "/missing.html"}).exit_code != 0);
+}
+
+TEST_CASE("run crawls a site with in-process workers on one SQLite file and exports it") {
+  Cluster c(ClusterOptions{});
+  c.StartSite();
+  const std::string spec = c.dir() + "/run.json";
+  std::ofstream(spec) << "{\"name\": \"one\", \"seeds\": [\"" << c.base_url()
+                      << "\"], \"delay_ms\": 0, \"concurrency\": 8, \"max_depth\": 50}";
+  const std::string db = c.dir() + "/run.db", out = c.dir() + "/one.jsonl";
+  RunResult r = Sc({"run", "--spec", spec, "--workers", "2", "--db", db, "--key",
+                    c.dir() + "/run.key", "--allow-private-networks", "--export", out});
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.output.find("crawl one: done") != std::string::npos);
+  const size_t expected = c.site().ExpectedHtmlPaths().size();
+  CHECK(r.output.find("exported " + std::to_string(expected) + " records") != std::string::npos);
+  std::ifstream in(out);
+  size_t lines = 0;
+  for (std::string line; std::getline(in, line);) ++lines;
+  CHECK(lines == expected);
+}
+
+}  // namespace swarmcrawl::testing
