@@ -130,3 +130,37 @@ TEST_CASE("protocol: the manifest binds lease, nonce, contributor and every hash
 }
 
 }  // namespace swarmcrawl
+
+namespace swarmcrawl {
+
+TEST_CASE("protocol: the manifest example in docs/protocol.md is exact") {
+  ResultMsg m;
+  m.batch_id = "w1-3";
+  m.lease_id = 17;
+  ResultEntry page;
+  page.task_id = 42;
+  page.status = 200;
+  page.body_sha256 = Sha256Hex("<html><title>Home</title><p>hello world</p></html>");
+  page.text = "hello world";
+  page.text_sha256 = Sha256Hex(page.text);
+  page.outlinks = {"http://example.org/a", "http://example.org/b"};
+  ResultEntry missing;
+  missing.task_id = 43;
+  missing.status = 404;
+  missing.reason = "http_404";
+  m.entries = {page, missing};
+  const std::string expected =
+      "swarmcrawl-result-v1\n"
+      "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a\n"
+      "w1-3\n"
+      "17\n"
+      "000102030405060708090a0b0c0d0eff\n"
+      "42 200 - e012336f9a30bb2ac442d64138184bafd16f93f2fe6ab1c972b9414a84344158 "
+      "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9 "
+      "2a236f1d30ab4a5d7cc0837f560b39c24fa97b3e139ab4b528ef0c7aa9a110bc\n"
+      "43 404 http_404 - - e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n";
+  CHECK(ManifestBytes("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", m,
+                      "000102030405060708090a0b0c0d0eff") == expected);
+}
+
+}  // namespace swarmcrawl
