@@ -23,6 +23,13 @@ Cluster::~Cluster() {
   site_proc_.reset();
 }
 
+void Cluster::StartAll(int workers) {
+  StartSite();
+  SubmitCrawl();
+  StartCoordinator();
+  for (int i = 1; i <= workers; ++i) StartWorker(i);
+}
+
 void Cluster::StartSite() {
   const std::string port_file = dir_ + "/site.port";
   site_proc_ = std::make_unique<Process>(Process::Start(

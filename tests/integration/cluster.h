@@ -36,6 +36,8 @@ class Cluster {
   explicit Cluster(ClusterOptions options);
   ~Cluster();
 
+  // Site, crawl, coordinator and `workers` workers: a running crawl.
+  void StartAll(int workers);
   void StartSite();
   void SubmitCrawl();
   void StartCoordinator();

@@ -39,11 +39,7 @@ void CheckCreditsMatchRecords(Cluster& c) {
 
 TEST_CASE("a crawl fetches every reachable in-scope page exactly once and nothing else") {
   Cluster c(ClusterOptions{});
-  c.StartSite();
-  c.SubmitCrawl();
-  c.StartCoordinator();
-  c.StartWorker(1);
-  c.StartWorker(2);
+  c.StartAll(2);
   REQUIRE(c.WaitForCrawlDone(std::chrono::seconds(120)));
 
   CheckCompleteDataset(c);
@@ -111,11 +107,7 @@ TEST_CASE("SIGKILL of a worker mid-crawl loses nothing: its lease is re-issued")
   ClusterOptions o;
   o.lease_size = 32;
   Cluster c(o);
-  c.StartSite();
-  c.SubmitCrawl();
-  c.StartCoordinator();
-  c.StartWorker(1);
-  c.StartWorker(2);
+  c.StartAll(2);
   REQUIRE(c.WaitForRecords(100, std::chrono::seconds(60)));
   c.KillWorker(1);
   REQUIRE(c.WaitForCrawlDone(std::chrono::seconds(120)));
@@ -127,11 +119,7 @@ TEST_CASE("SIGKILL of the coordinator, then a restart, completes the crawl witho
   ClusterOptions o;
   o.lease_size = 32;
   Cluster c(o);
-  c.StartSite();
-  c.SubmitCrawl();
-  c.StartCoordinator();
-  c.StartWorker(1);
-  c.StartWorker(2);
+  c.StartAll(2);
   REQUIRE(c.WaitForRecords(150, std::chrono::seconds(60)));
   c.KillCoordinator();
   // What the coordinator had committed (and so may have acknowledged) before dying.
@@ -172,10 +160,7 @@ TEST_CASE("oversized responses are recorded as too_large and the crawl goes on")
   ClusterOptions o;
   o.worker_args = {"--max-body-bytes", "50000"};  // only the 3000-link page is bigger
   Cluster c(o);
-  c.StartSite();
-  c.SubmitCrawl();
-  c.StartCoordinator();
-  c.StartWorker(1);
+  c.StartAll(1);
   REQUIRE(c.WaitForCrawlDone(std::chrono::seconds(120)));
   const int64_t too_large =
       c.QueryInt("SELECT COUNT(*) FROM frontier WHERE state='failed' AND reason='too_large'");

@@ -93,6 +93,18 @@ ResultEntry RobotsEntry(const LeaseMsg& lease) {
   return e;
 }
 
+ResultEntry PageEntry(const TaskSpec& task, const std::string& text) {
+  ResultEntry e;
+  e.task_id = task.task_id;
+  e.url = task.url;
+  e.status = 200;
+  e.fetched_at = 1700000000000;
+  e.content_type = "text/html";
+  e.text = text;
+  e.text_sha256 = Sha256Hex(text);
+  return e;
+}
+
 LeaseMsg NextLease(FakeWorker& w, int64_t credit) {
   w.Send("REQUEST", Encode(RequestMsg{credit}));
   Envelope env = w.Recv();
@@ -115,9 +127,7 @@ AckMsg SendResult(FakeWorker& w, const ResultMsg& m) {
 
 TEST_CASE("a batch with a bad signature is rejected and credits nobody, and re-sends credit once") {
   Cluster c(ClusterOptions{});
-  c.StartSite();
-  c.SubmitCrawl();
-  c.StartCoordinator();
+  c.StartAll(0);
   SigningKey alice, mallory;
   REQUIRE(SigningKey::Generate(&alice).ok());
   REQUIRE(SigningKey::Generate(&mallory).ok());
@@ -156,15 +166,8 @@ TEST_CASE("a batch with a bad signature is rejected and credits nobody, and re-s
   LeaseMsg pages = NextLease(w, 1);
   CHECK(pages.kind == "page");
   REQUIRE(pages.tasks.size() == 1);
-  ResultEntry page;
-  page.task_id = pages.tasks[0].task_id;
-  page.url = pages.tasks[0].url;
-  page.status = 200;
-  page.fetched_at = 1700000000000;
-  page.content_type = "text/html";
+  ResultEntry page = PageEntry(pages.tasks[0], "hello world");
   page.title = "Home";
-  page.text = "hello world";
-  page.text_sha256 = Sha256Hex(page.text);
   page.body_bytes = 1234;
   page.body_sha256 = Sha256Hex("<html>hello world</html>");
   const ResultMsg batch = SignedBatch(alice, alice.public_hex(), pages, {page}, "fake-alice-4");
@@ -190,9 +193,7 @@ TEST_CASE("a batch with a bad signature is rejected and credits nobody, and re-s
 
 TEST_CASE("malformed, oversized and unknown-version messages get an ERROR, and others are still served") {
   Cluster c(ClusterOptions{});
-  c.StartSite();
-  c.SubmitCrawl();
-  c.StartCoordinator();
+  c.StartAll(0);
   SigningKey key;
   REQUIRE(SigningKey::Generate(&key).ok());
   FakeWorker w(c.coordinator_endpoint(), c.coordinator_key());
@@ -239,9 +240,7 @@ TEST_CASE("malformed, oversized and unknown-version messages get an ERROR, and o
 TEST_CASE("a worker never holds more tasks than the credit it announced") {
   ClusterOptions o;
   Cluster c(o);
-  c.StartSite();
-  c.SubmitCrawl();
-  c.StartCoordinator();
+  c.StartAll(0);
   SigningKey key;
   REQUIRE(SigningKey::Generate(&key).ok());
   FakeWorker w(c.coordinator_endpoint(), c.coordinator_key());
@@ -252,13 +251,7 @@ TEST_CASE("a worker never holds more tasks than the credit it announced") {
   // The seed page alone is queued; after it, the site has many pages. Credit 1 -> 1 task.
   LeaseMsg seed = NextLease(w, 1);
   CHECK(seed.tasks.size() == 1);
-  ResultEntry page;
-  page.task_id = seed.tasks[0].task_id;
-  page.url = seed.tasks[0].url;
-  page.status = 200;
-  page.fetched_at = 1;
-  page.text = "x";
-  page.text_sha256 = Sha256Hex(page.text);
+  ResultEntry page = PageEntry(seed.tasks[0], "x");
   for (int i = 1; i <= 30; ++i) page.outlinks.push_back(c.base_url() + "p" + std::to_string(i) + ".html");
   REQUIRE(SendResult(w, SignedBatch(key, key.public_hex(), seed, {page}, "c-2")).status == "accepted");
   // Now 30 URLs are queued, but we announce 7: the lease must not exceed 7.
