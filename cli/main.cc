@@ -242,7 +242,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 4096));
   coord->add_option("--lease-ttl-ms", copt.lease_limits.base_ttl_ms,
                     "base lease lifetime before it is re-issued")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(1000, 3600000));
   std::vector<std::string> coord_specs;
   coord->add_option("--spec", coord_specs, "crawl spec file(s) to submit at start");
 

@@ -132,7 +132,10 @@ int64_t Frontier::Admit(int64_t crawl_id, const std::vector<std::string>& urls, 
     if (!CanonicalizeUrl(url, &canon).ok()) continue;
     if (canon != url && !rt->seen.insert(UrlHash(canon)).second) continue;
     UrlParts parts;
-    if (!SplitUrl(canon, &parts).ok()) continue;
+    // URLs the protocol could not carry are not worth a frontier row.
+    if (canon.size() > kMaxUrlBytes || !SplitUrl(canon, &parts).ok() || parts.host.size() > 253) {
+      continue;
+    }
     const std::string origin = OriginOf(parts);
     std::string reason = rt->scope->Check(parts, canon);
     if (reason.empty() && depth > spec.max_depth) reason = "max_depth";
@@ -169,7 +172,10 @@ std::optional<LeaseMsg> Frontier::NextLease(const std::string& worker_id,
     const int64_t delay = pick.Int(3);
     pick.Reset();
     CrawlRuntime* rt = runtime(crawl_id);
-    if (rt == nullptr) return std::nullopt;  // a crawl another process just added
+    if (rt == nullptr) {  // a crawl another process just added: load it, then retry
+      LoadCrawls();
+      continue;
+    }
 
     LeaseMsg lease;
     lease.nonce = RandomHex(16);
@@ -271,11 +277,27 @@ void Frontier::EndLease(int64_t lease_id, const std::string& state) {
   auto lease = GetLease(lease_id);
   if (!lease || lease->state != "active") return;
   const int64_t now = clock_->NowMs();
+  const CrawlRuntime* rt = runtime(lease->crawl_id);
+  const int64_t max_attempts = rt ? rt->info.spec.max_attempts : 3;
+  // An expired lease counts as an attempt for each of its URLs, so a URL whose
+  // results can never be delivered ends as failed instead of cycling forever.
+  // lease_id is kept: a late result of this lease for a URL nobody else has
+  // been given yet is still accepted (see Ingest).
+  if (state == "expired") {
+    db_->Prepare(
+           "UPDATE frontier SET state='failed', reason='lease_expired', updated_at=?, "
+           "attempts=attempts+1 WHERE lease_id=? AND state='leased' AND attempts+1>=?")
+        .Bind(1, now)
+        .Bind(2, lease_id)
+        .Bind(3, max_attempts)
+        .Run();
+  }
   db_->Prepare(
-         "UPDATE frontier SET state='queued', lease_id=NULL, updated_at=? "
+         "UPDATE frontier SET state='queued', updated_at=?, attempts=attempts+? "
          "WHERE lease_id=? AND state='leased'")
       .Bind(1, now)
-      .Bind(2, lease_id)
+      .Bind(2, static_cast<int64_t>(state == "expired" ? 1 : 0))
+      .Bind(3, lease_id)
       .Run();
   const int64_t requeued = db_->Changes();
   if (requeued > 0) {
@@ -300,7 +322,20 @@ void Frontier::FinishTasks(int64_t lease_id, int64_t count) {
   db_->Prepare("UPDATE leases SET state='done' WHERE id=? AND pending=0 AND state='active'")
       .Bind(1, lease_id)
       .Run();
-  if (db_->Changes() > 0) ReleaseHost(lease_id);
+  if (db_->Changes() == 0) return;
+  ReleaseHost(lease_id);
+  // Defensive: a finished lease must not leave URLs marked leased to it.
+  db_->Prepare("UPDATE frontier SET state='queued' WHERE lease_id=? AND state='leased'")
+      .Bind(1, lease_id)
+      .Run();
+  if (const int64_t stray = db_->Changes(); stray > 0) {
+    db_->Prepare(
+           "UPDATE hosts SET queued=queued+? WHERE crawl_id=(SELECT crawl_id FROM leases WHERE "
+           "id=?1) AND host=(SELECT host FROM leases WHERE id=?1)")
+        .Bind(1, stray)
+        .Bind(2, lease_id)
+        .Run();
+  }
 }
 
 std::vector<int64_t> Frontier::ExpireLeases() {
@@ -335,21 +370,35 @@ void Frontier::ShortenActiveLeases(int64_t grace_ms) {
       .Run();
 }
 
-void Frontier::ExtendLeasesOf(const std::string& worker_id) {
+void Frontier::ExtendLeasesOf(const std::string& worker_id, const std::string& contributor) {
   db_->Prepare(
-         "UPDATE leases SET expires_at=MAX(expires_at, ? + ? + pending * ?) "
-         "WHERE state='active' AND worker_id=?")
+         "UPDATE leases SET expires_at=MAX(expires_at, ?1 + ?2 + pending * (?3 + COALESCE("
+         "(SELECT h.delay_ms FROM hosts h WHERE h.crawl_id=leases.crawl_id AND h.host=leases.host),"
+         " 0))) WHERE state='active' AND worker_id=?4 AND contributor=?5")
       .Bind(1, clock_->NowMs())
       .Bind(2, limits_.base_ttl_ms)
       .Bind(3, limits_.per_task_ttl_ms)
       .Bind(4, worker_id)
+      .Bind(5, contributor)
       .Run();
+}
+
+void Frontier::Reload() {
+  crawls_.clear();
+  robots_.clear();
+  LoadCrawls();
 }
 
 void Frontier::ApplyRobots(int64_t crawl_id, const std::string& host, int64_t status,
                            const std::string& body) {
   CrawlRuntime* rt = runtime(crawl_id);
   if (rt == nullptr) return;
+  {
+    // A late result of an older robots lease must not overwrite a known robots.txt.
+    Stmt known = db_->Prepare("SELECT robots_state FROM hosts WHERE crawl_id=? AND host=?");
+    known.Bind(1, crawl_id).Bind(2, host);
+    if (!known.Step() || known.TextView(0) == "ready") return;
+  }
   const CrawlSpec& spec = rt->info.spec;
   const int64_t now = clock_->NowMs();
   const bool success = status >= 200 && status < 300;
@@ -374,7 +423,7 @@ void Frontier::ApplyRobots(int64_t crawl_id, const std::string& host, int64_t st
   }
   db_->Prepare(
          "UPDATE hosts SET robots_state='ready', robots_status=?, robots_txt=?, "
-         "robots_fetched_at=? WHERE crawl_id=? AND host=?")
+         "robots_fetched_at=?, robots_failures=0 WHERE crawl_id=? AND host=?")
       .Bind(1, status)
       .Bind(2, success ? body : std::string())
       .Bind(3, now)

@@ -89,7 +89,11 @@ class Frontier {
   // After a coordinator restart: leases whose workers do not come back within
   // `grace_ms` expire then; leases of a worker that says HELLO again are extended.
   void ShortenActiveLeases(int64_t grace_ms);
-  void ExtendLeasesOf(const std::string& worker_id);
+  void ExtendLeasesOf(const std::string& worker_id, const std::string& contributor);
+  // Drops every in-memory cache and reloads from the store: after a rolled-back
+  // transaction the caches (seen set, admitted counts, robots rules) may hold
+  // changes the database does not.
+  void Reload();
 
   // robots.txt outcome for a host (status 0 = unreachable).
   void ApplyRobots(int64_t crawl_id, const std::string& host, int64_t status,

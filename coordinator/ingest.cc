@@ -47,6 +47,7 @@ AckMsg Ingest::Apply(const std::string& contributor, const ResultMsg& batch) {
     return ApplyLocked(contributor, batch);
   } catch (const SqliteError& e) {
     log_.Error("ingest of batch " + batch.batch_id + " failed, worker will retry: " + e.what());
+    frontier_->Reload();  // the transaction rolled back; so must the caches
     AckMsg ack;
     ack.batch_id = batch.batch_id;
     ack.status = "retry";
@@ -170,8 +171,9 @@ AckMsg Ingest::ApplyLocked(const std::string& contributor, const ResultMsg& batc
       const int64_t depth = row.Int(2), redirects = row.Int(3), attempts = row.Int(4) + 1;
       row.Reset();
       // Accept the work if the URL is still ours, or back in the queue after our
-      // lease lapsed and nobody else holds it; otherwise it was done elsewhere.
-      const bool ours = (state == "leased" && row_lease == lease->id) || state == "queued";
+      // lease lapsed and nobody else has been given it (the row keeps the id of
+      // the last lease that held it); otherwise it was done or re-leased elsewhere.
+      const bool ours = row_lease == lease->id && (state == "leased" || state == "queued");
       if (!ours) continue;
       ++finished;
       if (state == "queued") ++requeued;  // it was counted as queued on its host

@@ -65,7 +65,9 @@ Status CoordinatorServer::Start() {
     frontier_->LoadCrawls();
     // Workers that held leases before a restart get a grace period to say HELLO again.
     Transaction tx(store_->db());
-    frontier_->ShortenActiveLeases(options_.heartbeat_ms * options_.liveness * 2);
+    // Long enough for a worker in its longest reconnect backoff (30 s) plus a HELLO.
+    frontier_->ShortenActiveLeases(
+        std::max<int64_t>(options_.heartbeat_ms * options_.liveness * 2, 40000));
     tx.Commit();
     data_version_ = store_->db()->DataVersion();
   } catch (const SqliteError& e) {
@@ -182,7 +184,7 @@ void CoordinatorServer::Handle(const std::string& routing_id,
     ingest_->NoteContributor(hello.contributor, hello.name);
     try {
       Transaction tx(store_->db());
-      frontier_->ExtendLeasesOf(hello.worker_id);
+      frontier_->ExtendLeasesOf(hello.worker_id, hello.contributor);
       tx.Commit();
     } catch (const SqliteError& e) {
       log_.Warn(std::string("cannot extend leases: ") + e.what());
@@ -195,7 +197,9 @@ void CoordinatorServer::Handle(const std::string& routing_id,
     return;
   }
   if (it == sessions_.end()) {
-    if (env.command == "BYE" || env.command == "HEARTBEAT") return;
+    if (env.command == "BYE" || env.command == "ERROR") return;
+    // Also answers a HEARTBEAT: after a coordinator restart this is how an idle
+    // worker learns at once that it must introduce itself again.
     return SendError(routing_id, "not_welcome", "send HELLO first", env.command);
   }
   Session& session = it->second;
@@ -213,6 +217,16 @@ void CoordinatorServer::Handle(const std::string& routing_id,
   if (env.command == "RESULT") {
     ResultMsg result;
     if (Status s = DecodeResult(env.body, &result); !s.ok()) {
+      // If the batch can be named, refuse it for good with an ACK, so the worker
+      // drops it instead of re-sending a batch that can never be accepted.
+      if (!result.batch_id.empty()) {
+        log_.Warn("rejected malformed batch " + result.batch_id + ": " + s.message());
+        AckMsg ack;
+        ack.batch_id = result.batch_id;
+        ack.status = "rejected";
+        ack.reason = s.message();
+        return Send(routing_id, "ACK", Encode(ack));
+      }
       return SendError(routing_id, s.code(), s.message(), "RESULT");
     }
     AckMsg ack = ingest_->Apply(session.contributor, result);
@@ -311,6 +325,7 @@ void CoordinatorServer::Dispatch() {
         tx.Commit();
       } catch (const SqliteError& e) {
         log_.Error(std::string("cannot lease: ") + e.what());
+        frontier_->Reload();
         return;
       }
       if (!lease) return;  // nothing ready for anyone
@@ -364,9 +379,9 @@ void CoordinatorServer::Housekeeping() {
     }
     for (const auto& name : frontier_->FinishIdleCrawls()) log_.Info("crawl " + name + " is done");
     tx.Commit();
-    data_version_ = store_->db()->DataVersion();
   } catch (const SqliteError& e) {
     log_.Error(std::string("housekeeping failed: ") + e.what());
+    frontier_->Reload();
   }
   if (now - last_progress_log_ >= 10000) {
     last_progress_log_ = now;

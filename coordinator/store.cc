@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS hosts(
   consecutive_errors INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY(crawl_id, host));
 CREATE INDEX IF NOT EXISTS hosts_ready ON hosts(next_fetch_at) WHERE queued > 0 AND lease_id IS NULL;
+CREATE INDEX IF NOT EXISTS hosts_lease ON hosts(lease_id) WHERE lease_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS frontier(
   id INTEGER PRIMARY KEY,
   crawl_id INTEGER NOT NULL REFERENCES crawls(id),

@@ -212,7 +212,7 @@ static Status DecodeEntry(const json& j, const std::string& path, ResultEntry* e
   r.Int("body_bytes", &e->body_bytes, false, 0, INT64_MAX);
   r.Hex("body_sha256", &e->body_sha256, false, 64);
   r.Hex("text_sha256", &e->text_sha256, false, 64);
-  r.Str("title", &e->title, false, 64 << 10);
+  r.Str("title", &e->title, false, kMaxTitleBytes);
   r.Str("text", &e->text, false, kMaxTextBytes);
   r.Str("lang", &e->lang, false, 64);
   r.Str("canonical", &e->canonical, false, kMaxUrlBytes);

@@ -26,7 +26,11 @@ inline constexpr size_t kMaxTasksPerLease = 4096;
 inline constexpr size_t kMaxEntriesPerBatch = 4096;
 inline constexpr size_t kMaxOutlinksPerEntry = 10000;
 inline constexpr size_t kMaxUrlBytes = 8192;
-inline constexpr size_t kMaxTextBytes = 8u << 20;
+inline constexpr size_t kMaxTextBytes = 4u << 20;
+inline constexpr size_t kMaxOutlinkBytesPerEntry = 2u << 20;
+inline constexpr size_t kMaxTitleBytes = 64u << 10;
+// A worker cuts result batches at this many bytes (well under kMaxMessageBytes).
+inline constexpr size_t kMaxBatchBytes = 8u << 20;
 
 struct Envelope {
   std::string command;

@@ -35,6 +35,14 @@ inline int HexDigitValue(char ch) {
   return -1;
 }
 
+// Shortens valid UTF-8 to at most `max_bytes` without splitting a code point.
+inline void TruncateUtf8(std::string* s, size_t max_bytes) {
+  if (s->size() <= max_bytes) return;
+  size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>((*s)[cut]) & 0xC0) == 0x80) --cut;
+  s->resize(cut);
+}
+
 // "1.5 MB": decimal units, one decimal place above bytes.
 inline std::string HumanBytes(double bytes) {
   const char* units[] = {"B", "KB", "MB", "GB", "TB"};

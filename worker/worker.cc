@@ -5,6 +5,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "core/protocol.h"
@@ -26,6 +27,7 @@ constexpr int64_t kResendAfterMs = 30000;
 
 struct LeaseState {
   LeaseMsg msg;
+  int64_t deadline = 0;     // monotonic ms; after it the coordinator may re-issue the tasks
   size_t next_task = 0;
   int64_t in_flight = 0;
   int64_t next_start = 0;   // monotonic ms
@@ -108,6 +110,7 @@ struct Worker::Impl {
   void CollectParsed(int64_t now);
   void FlushBatches(int64_t now, bool force);
   void FinishTasks(int64_t n);
+  void StopLease(LeaseState* st);
   void AnnounceCredit(bool force);
   void ResendUnacked(int64_t now, bool all);
   void Progress(int64_t now, bool final);
@@ -235,6 +238,7 @@ void Worker::Impl::OnLease(LeaseMsg lease) {
   held += n;
   outstanding = std::max<int64_t>(0, outstanding - n);
   LeaseState st;
+  st.deadline = clock->MonoMs() + lease.expires_in_ms;
   st.msg = std::move(lease);
   {
     std::lock_guard<std::mutex> lock(stats_mu);
@@ -267,7 +271,8 @@ void Worker::Impl::Handle(const Envelope& env) {
       return;
     }
     if (ack.status == "retry") {
-      unacked[ack.batch_id] = clock->MonoMs() - kResendAfterMs + 1000;  // resend in ~1 s
+      auto it = unacked.find(ack.batch_id);
+      if (it != unacked.end()) it->second = clock->MonoMs() - kResendAfterMs + 1000;  // ~1 s
       return;
     }
     if (unacked.erase(ack.batch_id) == 0) return;
@@ -285,15 +290,7 @@ void Worker::Impl::Handle(const Envelope& env) {
     if (!DecodeLeaseRef("CANCEL", env.body, &lease_id, &reason).ok()) return;
     auto it = leases.find(lease_id);
     if (it == leases.end()) return;
-    LeaseState& st = it->second;
-    // Tasks not started are dropped; those in flight still report (the
-    // coordinator accepts them if nobody else has done them meanwhile).
-    const size_t dropped = st.msg.tasks.size() - st.next_task;
-    st.next_task = st.msg.tasks.size();
-    st.finished += dropped;
-    st.cancelled = true;
-    st.released = true;
-    FinishTasks(static_cast<int64_t>(dropped));
+    StopLease(&it->second);
     log.Info("lease " + std::to_string(lease_id) + " cancelled: " + reason);
   } else if (env.command == "HEARTBEAT") {
     // last_recv already updated
@@ -308,7 +305,8 @@ void Worker::Impl::Handle(const Envelope& env) {
     }
     log.Warn("coordinator error " + err.code + ": " + err.message);
   } else if (env.command == "BYE") {
-    std::string reason = env.body.value("reason", "");
+    const auto it = env.body.find("reason");
+    const std::string reason = it != env.body.end() && it->is_string() ? it->get<std::string>() : "";
     log.Info("coordinator said goodbye (" + reason + ")");
     if (options.exit_on_bye) {
       exit_now = true;
@@ -328,13 +326,25 @@ void Worker::Impl::DrainSocket() {
       log.Warn("bad message from coordinator: " + s.ToString());
       continue;
     }
-    Handle(env);
+    try {
+      Handle(env);
+    } catch (const std::exception& e) {
+      // A message we failed to handle must not stop the worker.
+      log.Error(std::string("error handling ") + env.command + ": " + e.what());
+    }
     if (exit_now) return;
   }
 }
 
 void Worker::Impl::StartFetches(int64_t now) {
   for (auto& [id, st] : leases) {
+    // Past its expiry the coordinator may have given these URLs to another
+    // worker; fetching them now could break the host's politeness.
+    if (!st.cancelled && now > st.deadline && st.next_task < st.msg.tasks.size()) {
+      log.Warn("lease " + std::to_string(id) + " expired before it was done; dropping " +
+               std::to_string(st.msg.tasks.size() - st.next_task) + " unstarted tasks");
+      StopLease(&st);
+    }
     while (st.next_task < st.msg.tasks.size() && st.in_flight < st.msg.concurrency &&
            now >= st.next_start) {
       const TaskSpec& task = st.msg.tasks[st.next_task++];
@@ -407,6 +417,17 @@ void Worker::Impl::CollectParsed(int64_t now) {
   }
 }
 
+// Tasks not started are dropped; those in flight still report (the
+// coordinator accepts them if nobody else has been given them meanwhile).
+void Worker::Impl::StopLease(LeaseState* st) {
+  const size_t dropped = st->msg.tasks.size() - st->next_task;
+  st->next_task = st->msg.tasks.size();
+  st->finished += dropped;
+  st->cancelled = true;
+  st->released = true;
+  FinishTasks(static_cast<int64_t>(dropped));
+}
+
 void Worker::Impl::FinishTasks(int64_t n) {
   held -= n;
   freed += n;
@@ -433,7 +454,16 @@ void Worker::Impl::FlushBatches(int64_t now, bool force) {
       ResultMsg msg;
       msg.lease_id = st.msg.lease_id;
       msg.batch_id = worker_id + "-" + std::to_string(++batch_seq);
-      const size_t n = std::min<size_t>(st.ready.size(), static_cast<size_t>(options.batch_entries));
+      // Cut by count and by size, so no batch nears the protocol's message limit.
+      size_t n = 0, bytes = 0;
+      while (n < st.ready.size() && n < static_cast<size_t>(options.batch_entries)) {
+        const ResultEntry& e = st.ready[n];
+        size_t size = 512 + e.text.size() + e.title.size() + e.robots_txt.size();
+        for (const auto& l : e.outlinks) size += l.size() + 4;
+        if (n > 0 && bytes + size > kMaxBatchBytes) break;
+        bytes += size;
+        ++n;
+      }
       msg.entries.assign(std::make_move_iterator(st.ready.begin()),
                          std::make_move_iterator(st.ready.begin() + static_cast<long>(n)));
       st.ready.erase(st.ready.begin(), st.ready.begin() + static_cast<long>(n));
@@ -460,7 +490,12 @@ void Worker::Impl::ResendUnacked(int64_t now, bool all) {
   }
   if (due.empty()) return;
   std::vector<SpooledBatch> stored;
-  spool.LoadAll(&stored);
+  if (!spool.LoadAll(&stored).ok()) return;
+  std::set<std::string> in_spool;
+  for (const auto& b : stored) in_spool.insert(b.batch_id);
+  for (const auto& id : due) {
+    if (in_spool.count(id) == 0) unacked.erase(id);  // nothing left to send for it
+  }
   for (const auto& b : stored) {
     auto it = unacked.find(b.batch_id);
     if (it == unacked.end()) {

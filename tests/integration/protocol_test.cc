@@ -225,9 +225,19 @@ TEST_CASE("malformed, oversized and unknown-version messages get an ERROR, and o
   REQUIRE(w.Hello(key, "fake-ok").command == "WELCOME");
   w.Send("FROBNICATE", json::object());
   expect_error("unknown_command");
+  // A malformed batch that can be named is refused for good with an ACK, so the
+  // worker drops it instead of re-sending it forever.
   w.Send("RESULT", json{{"batch_id", "b1"}, {"lease_id", 1}, {"signature", std::string(128, 'a')},
                         {"entries", json::array({json{{"task_id", "one"}}})}});
-  CHECK(expect_error("bad_field").message.find("RESULT.entries[0].task_id") != std::string::npos);
+  Envelope ack_env = w.Recv();
+  REQUIRE(ack_env.command == "ACK");
+  AckMsg ack;
+  REQUIRE(DecodeAck(ack_env.body, &ack).ok());
+  CHECK(ack.batch_id == "b1");
+  CHECK(ack.status == "rejected");
+  CHECK(ack.reason.find("RESULT.entries[0].task_id") != std::string::npos);
+  w.Send("RESULT", json{{"lease_id", 1}});
+  CHECK(expect_error("bad_field").message.find("RESULT.batch_id") != std::string::npos);
 
   // The coordinator is still serving: another worker joins and gets work.
   SigningKey other;

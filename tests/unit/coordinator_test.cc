@@ -288,3 +288,81 @@ TEST_CASE("frontier: RELEASE of a robots lease keeps the host until robots.txt i
 }
 
 }  // namespace swarmcrawl
+
+namespace swarmcrawl {
+
+TEST_CASE("frontier: each expiry counts as an attempt and ends in failed/lease_expired") {
+  LeaseLimits limits;
+  limits.base_ttl_ms = 1000;
+  limits.per_task_ttl_ms = 0;
+  Env env(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":0,"max_attempts":2})", limits);
+  env.AnswerRobots("");
+  for (int i = 0; i < 2; ++i) {
+    auto l = env.Lease(10);
+    REQUIRE(l);
+    env.clock.Advance(1001);
+    Transaction tx(env.store.db());
+    env.frontier->ExpireLeases();
+    tx.Commit();
+  }
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier WHERE state='failed' AND reason='lease_expired'") == 1);
+  CHECK(env.Int("SELECT queued FROM hosts") == 0);
+  CHECK_FALSE(env.Lease(10).has_value());
+  Transaction tx(env.store.db());
+  CHECK(env.frontier->FinishIdleCrawls() == std::vector<std::string>{"c"});
+  tx.Commit();
+}
+
+TEST_CASE("ingest: a late result for a URL re-leased to someone else stores and credits nothing") {
+  LeaseLimits limits;
+  limits.base_ttl_ms = 1000;
+  limits.per_task_ttl_ms = 0;
+  Env env(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":0})", limits);
+  env.AnswerRobots("");
+  auto first = env.Lease(10, "w1");
+  REQUIRE(first);
+  env.clock.Advance(1001);
+  {
+    Transaction tx(env.store.db());
+    env.frontier->ExpireLeases();
+    tx.Commit();
+  }
+  auto second = env.Lease(10, "w2");
+  REQUIRE(second);
+  REQUIRE(second->tasks[0].task_id == first->tasks[0].task_id);
+  AckMsg late = env.Send(*first, {Page(first->tasks[0])}, "late");
+  CHECK(late.status == "accepted");
+  CHECK(late.stored == 0);
+  CHECK(env.Int("SELECT COUNT(*) FROM records") == 0);
+  CHECK(env.Int("SELECT state='leased' FROM frontier WHERE id=" +
+                std::to_string(first->tasks[0].task_id)) == 1);
+  AckMsg current = env.Send(*second, {Page(second->tasks[0])}, "current");
+  CHECK(current.stored == 1);
+  CHECK(env.Int("SELECT SUM(pages) FROM credits") == 1);
+}
+
+TEST_CASE("frontier: a late robots result cannot overwrite a known robots.txt") {
+  LeaseLimits limits;
+  limits.base_ttl_ms = 1000;
+  limits.per_task_ttl_ms = 0;
+  Env env(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":0,"max_attempts":1})", limits);
+  auto old_lease = env.Lease(10);
+  REQUIRE(old_lease);
+  env.clock.Advance(1001);
+  {
+    Transaction tx(env.store.db());
+    env.frontier->ExpireLeases();
+    tx.Commit();
+  }
+  env.AnswerRobots("User-agent: *\nAllow: /\n");
+  ResultEntry failed;
+  failed.task_id = 1;
+  failed.url = old_lease->tasks[0].url;
+  failed.reason = "timeout";
+  env.Send(*old_lease, {failed}, "late-robots");
+  CHECK(env.Int("SELECT robots_status FROM hosts") == 200);
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier WHERE reason='robots'") == 0);
+  CHECK(env.Lease(10).has_value());
+}
+
+}  // namespace swarmcrawl

@@ -111,3 +111,32 @@ TEST_CASE("spool: batches survive reopening until removed, per contributor") {
 }
 
 }  // namespace swarmcrawl
+
+namespace swarmcrawl {
+
+TEST_CASE("page processor: every field stays within the protocol's limits") {
+  const std::string url = "http://a.test/";
+  std::string html = "<title>" + std::string(200000, 'x') + "\xff";  // unclosed, invalid byte
+  ResultEntry e = ProcessFetch(Response(200, "text/html", html), "page", 1, url);
+  CHECK(e.title.size() <= kMaxTitleBytes);
+  CHECK(SanitizeUtf8(e.title) == e.title);
+  const std::string long_href = "http://a.test/" + std::string(9000, 'p');
+  e = ProcessFetch(Response(200, "text/html", "<a href='" + long_href + "'>x</a><a href='/ok'>y</a>"),
+                   "page", 1, url);
+  CHECK(e.outlinks == std::vector<std::string>{"http://a.test/ok"});
+  FetchResult redirect = Response(301, "", "");
+  redirect.location = long_href;
+  CHECK(ProcessFetch(redirect, "page", 1, url).reason == "bad_redirect");
+  FetchResult odd = Response(200, std::string(300, '\xff'), "x");
+  CHECK(ProcessFetch(odd, "page", 1, url).content_type.size() <= 256);
+  // The entry always survives the coordinator's strict decoder.
+  ResultMsg m;
+  m.batch_id = "b";
+  m.lease_id = 1;
+  m.signature = std::string(128, '0');
+  m.entries = {ProcessFetch(Response(200, "text/html", html), "page", 1, url)};
+  ResultMsg back;
+  CHECK(DecodeResult(Encode(m), &back).ok());
+}
+
+}  // namespace swarmcrawl
