@@ -95,7 +95,7 @@ void Frontier::InsertRow(CrawlRuntime* rt, const std::string& url, const std::st
                          int64_t depth, int64_t redirects, const std::string& state,
                          const std::string& reason) {
   const int64_t now = clock_->NowMs();
-  Stmt ins = db_->Prepare(
+  Stmt& ins = db_->Cached(
       "INSERT OR IGNORE INTO frontier(crawl_id, url, host, depth, redirects, state, reason, "
       "discovered_at, updated_at) VALUES(?,?,?,?,?,?,?,?,?)");
   ins.Bind(1, rt->info.id).Bind(2, url).Bind(3, host).Bind(4, depth).Bind(5, redirects);
@@ -107,7 +107,7 @@ void Frontier::InsertRow(CrawlRuntime* rt, const std::string& url, const std::st
   }
   ins.Bind(8, now).Bind(9, now).Run();
   if (db_->Changes() == 0 || state != "queued") return;
-  db_->Prepare(
+  db_->Cached(
          "INSERT INTO hosts(crawl_id, host, queued, delay_ms) VALUES(?,?,1,?) "
          "ON CONFLICT(crawl_id, host) DO UPDATE SET queued = queued + 1")
       .Bind(1, rt->info.id)
@@ -503,6 +503,7 @@ std::vector<std::string> Frontier::FinishIdleCrawls() {
     if (busy) continue;
     if (store_->SetCrawlState(rt.info.name, "done", clock_->NowMs()).ok()) {
       rt.info.state = "done";
+      std::unordered_set<uint64_t>().swap(rt.seen);  // a done crawl admits nothing more
       finished.push_back(rt.info.name);
     }
   }

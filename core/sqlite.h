@@ -12,6 +12,8 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <memory>
+#include <unordered_map>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -62,7 +64,7 @@ class Db {
  public:
   Db() = default;
   ~Db();
-  Db(Db&& o) noexcept : db_(o.db_) { o.db_ = nullptr; }
+  Db(Db&& o) noexcept : db_(o.db_), cache_(std::move(o.cache_)) { o.db_ = nullptr; }
   Db& operator=(Db&& o) noexcept;
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
@@ -72,6 +74,10 @@ class Db {
   sqlite3* handle() const { return db_; }
   void Exec(std::string_view sql);  // throws SqliteError
   Stmt Prepare(std::string_view sql) { return Stmt(db_, sql); }
+  // A statement prepared once per connection and reused, for hot paths. `sql`
+  // must be a string literal (it is the cache key). The caller leaves it reset
+  // (Run() does that).
+  Stmt& Cached(const char* sql);
   int64_t LastInsertId() const { return sqlite3_last_insert_rowid(db_); }
   int Changes() const { return sqlite3_changes(db_); }
   // Changes whenever another connection commits to the file (PRAGMA data_version).
@@ -79,6 +85,7 @@ class Db {
 
  private:
   sqlite3* db_ = nullptr;
+  std::unordered_map<const char*, std::unique_ptr<Stmt>> cache_;
 };
 
 // BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless Commit() ran.
