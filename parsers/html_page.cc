@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <vector>
 #include <unordered_set>
 
 #include "core/url.h"
@@ -1046,13 +1047,37 @@ void Walk(const GumboNode* root, const HtmlLimits& limits, HtmlPage* page, Colle
   }
 }
 
-class GumboOutputDeleter {
+// Gumbo allocates every node, attribute and string buffer separately and
+// frees them one by one in gumbo_destroy_output. A bump arena dropped in one
+// go after the walk makes both nearly free (malloc/free were ~10% of a crawl's
+// CPU). Freed memory is not reused: the waste is bounded by Gumbo's buffer
+// doubling, about the size of the parse tree again, and lives for one page.
+class ParseArena {
  public:
-  explicit GumboOutputDeleter(const GumboOptions* options) : options_(options) {}
-  void operator()(GumboOutput* out) const { gumbo_destroy_output(options_, out); }
+  static void* Allocate(void* self, size_t size) { return static_cast<ParseArena*>(self)->Get(size); }
+  static void Deallocate(void*, void*) {}
 
  private:
-  const GumboOptions* options_;
+  void* Get(size_t size) {
+    size = (size + 15) & ~size_t{15};
+    if (size > left_) {
+      const size_t block = std::max(size, next_block_);
+      // new char[] is suitably aligned for any fundamental type and not zeroed.
+      blocks_.emplace_back(new char[block]);
+      cur_ = blocks_.back().get();
+      left_ = block;
+      next_block_ = std::min<size_t>(next_block_ * 2, 16u << 20);
+    }
+    void* p = cur_;
+    cur_ += size;
+    left_ -= size;
+    return p;
+  }
+
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  char* cur_ = nullptr;
+  size_t left_ = 0;
+  size_t next_block_ = 64u << 10;
 };
 
 }  // namespace
@@ -1085,10 +1110,13 @@ HtmlPage ParseHtmlPage(std::string_view html, std::string_view page_url,
   const size_t parse_len = estimator.SafePrefix(html);
   if (parse_len < html.size()) page.truncated = true;
 
+  ParseArena arena;  // owns the whole parse tree; outlives `output`
   GumboOptions options = kGumboDefaultOptions;
   options.max_errors = 0;  // error records cost time and memory; we never read them
-  std::unique_ptr<GumboOutput, GumboOutputDeleter> output(
-      gumbo_parse_with_options(&options, html.data(), parse_len), GumboOutputDeleter(&options));
+  options.allocator = &ParseArena::Allocate;
+  options.deallocator = &ParseArena::Deallocate;
+  options.userdata = &arena;
+  const GumboOutput* output = gumbo_parse_with_options(&options, html.data(), parse_len);
 
   Collected got;
   TextBuilder text(&page.text, limits.max_text_bytes);
