@@ -586,10 +586,14 @@ Status Worker::Impl::Run(const std::atomic<bool>& stop) {
     }
     Progress(now, false);
   }
-  // Leave cleanly: finish nothing new, but keep what is spooled for next time.
+  // Leave cleanly: start nothing new, but spool (and send, if connected) every
+  // result already produced, so finished work is not thrown away.
+  pool.reset();  // runs the queued parse jobs, then joins the threads
+  const int64_t now = clock->MonoMs();
+  CollectParsed(now);
+  FlushBatches(now, /*force=*/true);
   if (socket && conn == Conn::kConnected && !exit_now) Send("BYE", json{{"reason", "stopping"}});
-  Progress(clock->MonoMs(), true);
-  pool.reset();  // joins parse threads before the members they touch go away
+  Progress(now, true);
   return Status::OK();
 }
 

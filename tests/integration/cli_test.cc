@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -9,6 +10,12 @@
 
 namespace swarmcrawl::testing {
 namespace {
+
+// A scratch directory removed at the end of the test.
+struct ScratchDir {
+  std::string path = MakeTempDir("swarmcrawl-cli");
+  ~ScratchDir() { std::filesystem::remove_all(path); }
+};
 
 RunResult Sc(const std::vector<std::string>& args) {
   std::vector<std::string> argv = {SWARMCRAWL_BIN};
@@ -37,7 +44,8 @@ TEST_CASE("every subcommand has --help and bad usage fails with a message") {
 }
 
 TEST_CASE("crawl submit names the bad field and submits nothing") {
-  const std::string dir = MakeTempDir("swarmcrawl-cli");
+  ScratchDir scratch;
+  const std::string& dir = scratch.path;
   const std::string db = dir + "/c.db";
   std::ofstream(dir + "/bad.json") << R"({"name": "x", "seeds": ["http://ok.test/", "not a url"]})";
   RunResult r = Sc({"crawl", "submit", dir + "/bad.json", "--db", db});
@@ -71,7 +79,8 @@ TEST_CASE("crawl submit names the bad field and submits nothing") {
 }
 
 TEST_CASE("keygen writes an owner-only key and a worker refuses a world-readable one") {
-  const std::string dir = MakeTempDir("swarmcrawl-cli");
+  ScratchDir scratch;
+  const std::string& dir = scratch.path;
   const std::string key = dir + "/me.key";
   RunResult r = Sc({"keygen", "--out", key, "--name", "me"});
   CHECK(r.exit_code == 0);
@@ -90,7 +99,8 @@ TEST_CASE("keygen writes an owner-only key and a worker refuses a world-readable
 }
 
 TEST_CASE("parse prints what a worker would extract from a local file") {
-  const std::string dir = MakeTempDir("swarmcrawl-cli");
+  ScratchDir scratch;
+  const std::string& dir = scratch.path;
   std::ofstream(dir + "/p.html") << "<html lang=de><title>Hallo</title><base href='/x/'>"
                                     "<p>Text</p><a href='a.html#f'>a</a>";
   RunResult r = Sc({"parse", dir + "/p.html", "--url", "https://Example.org/dir/page"});

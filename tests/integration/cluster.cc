@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <csignal>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -21,6 +23,8 @@ Cluster::~Cluster() {
   for (auto& [i, w] : workers_) w.reset();
   coordinator_.reset();
   site_proc_.reset();
+  // Logs and databases stay for inspection only when asked for.
+  if (std::getenv("SWARMCRAWL_KEEP_TEST_DIRS") == nullptr) std::filesystem::remove_all(dir_);
 }
 
 void Cluster::StartAll(int workers) {

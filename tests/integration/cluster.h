@@ -3,7 +3,8 @@
 // Starts the fixture HTTP server, a coordinator process (CurveZMQ unless
 // plaintext is asked for) and worker processes, each with its own contributor
 // key and spool; every process is SIGKILLed and reaped when the Cluster goes
-// away. Reads the coordinator's SQLite file directly for assertions.
+// away, and its directory removed (set SWARMCRAWL_KEEP_TEST_DIRS to keep logs
+// and databases). Reads the coordinator's SQLite file directly for assertions.
 #pragma once
 
 #include <chrono>
