@@ -19,6 +19,7 @@
 #include "core/crypto.h"
 #include "core/strings.h"
 #include "parsers/html_page.h"
+#include "parsers/robots.h"
 #include "worker/worker.h"
 
 namespace swarmcrawl {
@@ -322,6 +323,27 @@ int main(int argc, char** argv) {
   parse->add_option("file", parse_file, "HTML file")->required();
   parse->add_option("--url", parse_url, "URL to resolve links against")->capture_default_str();
 
+  // robots: the crawler's own robots.txt decision, for operators and site owners
+  auto* robots = app.add_subcommand(
+      "robots", "check URLs against a robots.txt file exactly as the crawler would");
+  std::string robots_file, robots_agent = std::string(kDefaultUserAgent);
+  std::vector<std::string> robots_urls;
+  robots->add_option("file", robots_file, "robots.txt file")->required();
+  robots->add_option("urls", robots_urls, "URLs to check")->required();
+  robots->add_option("--agent", robots_agent, "user agent or product token to match")
+      ->capture_default_str();
+
+  // url: canonical and resolved URLs, as the frontier stores them
+  auto* url = app.add_subcommand("url", "show canonical and resolved URLs as the crawler stores them");
+  url->require_subcommand(1);
+  std::vector<std::string> url_args;
+  std::string url_base;
+  auto* canon = url->add_subcommand("canon", "print the canonical form of each URL");
+  canon->add_option("urls", url_args, "absolute URLs")->required();
+  auto* resolve = url->add_subcommand("resolve", "resolve references against a base URL");
+  resolve->add_option("base", url_base, "absolute base URL")->required();
+  resolve->add_option("refs", url_args, "references (relative or absolute)")->required();
+
   CLI11_PARSE(app, argc, argv);
   InstallSignalHandlers();
   SystemClock clock;
@@ -525,6 +547,48 @@ int main(int argc, char** argv) {
       PrintCredits(rows);
     }
     return 0;
+  }
+
+  if (robots->parsed()) {
+    std::string text;
+    if (!ReadFile(robots_file, &text)) return Fail("cannot read " + robots_file);
+    const RobotsRules rules = RobotsRules::Parse(text, ProductToken(robots_agent));
+    int errors = 0;
+    for (const auto& u : robots_urls) {
+      UrlParts parts;
+      if (Status s = SplitUrl(u, &parts); !s.ok()) {
+        std::cout << "error\t" << u << "\t" << s.message() << "\n";
+        ++errors;
+        continue;
+      }
+      const RobotsRule* rule = rules.MatchingRule(parts.path_query);
+      std::cout << (rules.Allowed(parts.path_query) ? "allowed" : "disallowed") << "\t" << u
+                << "\t"
+                << (rule == nullptr ? "(no rule)"
+                                    : std::string(rule->allow ? "Allow: " : "Disallow: ") +
+                                          rule->pattern)
+                << "\n";
+    }
+    return errors == 0 ? 0 : 1;
+  }
+
+  if (url->parsed()) {
+    UrlResolver resolver;
+    if (resolve->parsed()) {
+      if (Status s = resolver.SetBase(url_base); !s.ok()) return Fail("base: " + s.message());
+    }
+    int errors = 0;
+    for (const auto& u : url_args) {
+      std::string out;
+      Status s = canon->parsed() ? CanonicalizeUrl(u, &out) : resolver.Resolve(u, &out);
+      if (s.ok()) {
+        std::cout << out << "\n";
+      } else {
+        std::cout << "error: " << u << ": " << s.message() << "\n";
+        ++errors;
+      }
+    }
+    return errors == 0 ? 0 : 1;
   }
 
   if (parse->parsed()) {

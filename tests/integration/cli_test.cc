@@ -29,7 +29,8 @@ TEST_CASE("every subcommand has --help and bad usage fails with a message") {
   for (const auto& sub : std::vector<std::vector<std::string>>{
            {"keygen"}, {"coordinator"}, {"worker"}, {"run"}, {"crawl"}, {"crawl", "submit"},
            {"crawl", "list"}, {"crawl", "status"}, {"crawl", "pause"}, {"crawl", "resume"},
-           {"crawl", "cancel"}, {"export"}, {"credits"}, {"parse"}}) {
+           {"crawl", "cancel"}, {"export"}, {"credits"}, {"parse"}, {"robots"}, {"url"},
+           {"url", "canon"}, {"url", "resolve"}}) {
     std::vector<std::string> args = sub;
     args.push_back("--help");
     RunResult r = Sc(args);
@@ -131,6 +132,34 @@ TEST_CASE("run crawls a site with in-process workers on one SQLite file and expo
   size_t lines = 0;
   for (std::string line; std::getline(in, line);) ++lines;
   CHECK(lines == expected);
+}
+
+TEST_CASE("robots and url answer from the crawler's own code") {
+  ScratchDir scratch;
+  const std::string file = scratch.path + "/robots.txt";
+  std::ofstream(file) << "User-agent: *\nDisallow: /private/\n\n"
+                         "User-agent: SwarmCrawl\nDisallow: /\nAllow: /public/\n";
+  RunResult r = Sc({"robots", file, "--agent", "swarmcrawl/0.1 (+info)", "http://a.test/public/x",
+                    "http://a.test/other", "http://a.test/robots.txt"});
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.find("allowed\thttp://a.test/public/x\tAllow: /public/") != std::string::npos);
+  CHECK(r.output.find("disallowed\thttp://a.test/other\tDisallow: /") != std::string::npos);
+  CHECK(r.output.find("allowed\thttp://a.test/robots.txt") != std::string::npos);
+  r = Sc({"robots", file, "--agent", "otherbot", "http://a.test/private/1", "http://a.test/other"});
+  CHECK(r.output.find("disallowed\thttp://a.test/private/1\tDisallow: /private/") != std::string::npos);
+  CHECK(r.output.find("allowed\thttp://a.test/other\t(no rule)") != std::string::npos);
+  r = Sc({"robots", file, "not a url"});
+  CHECK(r.exit_code != 0);
+  CHECK(r.output.find("error\tnot a url") != std::string::npos);
+
+  r = Sc({"url", "canon", "HTTP://Example.COM:80/a/./b/../c?#frag", "ftp://x/"});
+  CHECK(r.exit_code != 0);  // one of the two is an error
+  CHECK(r.output.find("http://example.com/a/c\n") != std::string::npos);
+  CHECK(r.output.find("error: ftp://x/") != std::string::npos);
+  r = Sc({"url", "resolve", "http://a.test/b/c/d;p?q", "../g", "//other.test/x", "#s"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.output == "http://a.test/b/g\nhttp://other.test/x\nhttp://a.test/b/c/d;p?q\n");
 }
 
 }  // namespace swarmcrawl::testing
