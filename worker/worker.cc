@@ -403,7 +403,9 @@ void Worker::Impl::CollectParsed(int64_t now) {
     {
       std::lock_guard<std::mutex> lock(stats_mu);
       ++stats.entries;
-      if (e.reason.empty()) {
+      if (it->second.msg.kind != "page") {
+        // robots.txt fetches are overhead, not pages
+      } else if (e.reason.empty()) {
         ++stats.pages;
         stats.bytes += e.body_bytes;
       } else if (e.reason != "redirect" && e.reason != "not_html" && e.reason != "noindex") {
