@@ -134,10 +134,17 @@ bool AppendNormalized(std::string_view in, std::string* out) {
   const size_t n = in.size();
   for (size_t i = 0; i < n; ++i) {
     const unsigned char c = in[i];
-    if (c == '%' && i + 2 < n) {
-      const int hi = HexDigitValue(in[i + 1]);
-      const int lo = HexDigitValue(in[i + 2]);
-      if (hi >= 0 && lo >= 0) {
+    if (c == '%') {
+      const int hi = i + 2 < n ? HexDigitValue(in[i + 1]) : -1;
+      const int lo = i + 2 < n ? HexDigitValue(in[i + 2]) : -1;
+      if (hi < 0 || lo < 0) {
+        // A '%' that starts no escape is itself escaped, so that decoding a
+        // neighbouring escape can never create a new one ("%4%41" -> "%254A"):
+        // without this, canonicalization would not be idempotent.
+        out->append("%25");
+        continue;
+      }
+      {
         const unsigned char v = static_cast<unsigned char>(hi * 16 + lo);
         if (IsUnreserved(v)) {
           out->push_back(static_cast<char>(v));

@@ -270,6 +270,7 @@ class NestingEstimator {
   // depth stays within the limit.
   size_t SafePrefix(std::string_view html) {
     const size_t n = html.size();
+    reopen_budget_ = 16 * n + (1u << 20);
     size_t i = 0;
     bool text = false;  // character data since the last tag
     while (true) {
@@ -282,9 +283,19 @@ class NestingEstimator {
       const char c = html[p];
       if (c == '!') {
         if (html.compare(p, 3, "!--") == 0) {
-          const size_t e = html.find("-->", p + 3);
-          if (e == std::string_view::npos) return n;
-          i = e + 3;
+          // Gumbo (like browsers) also ends a comment at "<!-->", "<!--->" and "--!>".
+          const size_t body = p + 3;
+          if (html.compare(body, 1, ">") == 0) {
+            i = body + 1;
+          } else if (html.compare(body, 2, "->") == 0) {
+            i = body + 2;
+          } else {
+            const size_t e1 = html.find("-->", body);
+            const size_t e2 = html.find("--!>", body);
+            const size_t e = std::min(e1, e2);
+            if (e == std::string_view::npos) return n;
+            i = e + (e == e1 ? 3 : 4);
+          }
         } else {
           i = SkipPast(html, p, '>');
         }
@@ -335,7 +346,8 @@ class NestingEstimator {
       // Attributes matter only to tell formatting elements apart (Noah's Ark).
       const uint32_t attrs =
           (Flags(id) & kFormatting) ? Hash(html.substr(name_end, i - name_end)) : 0;
-      if (!Start(id, self_closing, attrs)) return tag_begin;
+      const uint32_t attr_bytes = static_cast<uint32_t>(std::min<size_t>(i - name_end, 1u << 30));
+      if (!Start(id, self_closing, attrs, attr_bytes)) return tag_begin;
     }
   }
 
@@ -355,7 +367,8 @@ class NestingEstimator {
     uint32_t attrs;
     uint32_t serial;
     bool marker;
-    bool open;  // the element is on stack_
+    bool open;            // the element is on stack_
+    uint32_t attr_bytes;  // Gumbo copies this much each time it re-opens the element
   };
   // The innermost SVG/MathML root or HTML integration point (foreignObject,
   // mtext, ...) on the stack: it decides how tags are treated.
@@ -486,7 +499,7 @@ class NestingEstimator {
     }
     const uint32_t serial = ++serial_;
     if (!InForeign() && IsMarkerElement(id)) {
-      active_.push_back({id, 0, serial, true, true});
+      active_.push_back({id, 0, serial, true, true, 0});
       in_active = true;
     }
     stack_.push_back({id, serial, in_active});
@@ -584,6 +597,10 @@ class NestingEstimator {
     size_t k = active_.size();
     while (k > 0 && !active_[k - 1].marker && !active_[k - 1].open) --k;
     for (; k < active_.size(); ++k) {
+      // Each re-opening copies the element and its attributes: a page that makes
+      // Gumbo re-open big elements over and over could need gigabytes.
+      reopened_bytes_ += active_[k].attr_bytes + 64;
+      if (reopened_bytes_ > reopen_budget_) return false;
       if (!Push(active_[k].id, true)) return false;
       active_[k].serial = stack_.back().serial;
       active_[k].open = true;
@@ -601,7 +618,7 @@ class NestingEstimator {
     return kNotFound;
   }
 
-  void AddActive(uint32_t id, uint32_t attrs) {
+  void AddActive(uint32_t id, uint32_t attrs, uint32_t attr_bytes) {
     // Noah's Ark: at most three identical entries after the last marker.
     size_t same = 0, earliest = kNotFound;
     for (size_t k = active_.size(); k > 0; --k) {
@@ -613,7 +630,7 @@ class NestingEstimator {
       }
     }
     if (same >= 3) active_.erase(active_.begin() + static_cast<std::ptrdiff_t>(earliest));
-    active_.push_back({id, attrs, stack_.back().serial, false, true});
+    active_.push_back({id, attrs, stack_.back().serial, false, true, attr_bytes});
   }
 
   // The adoption agency algorithm, reduced to its effect on the stack: the
@@ -648,7 +665,7 @@ class NestingEstimator {
   }
 
   // Returns false when the start tag would exceed the limit.
-  bool Start(uint32_t id, bool self_closing, uint32_t attrs = 0) {
+  bool Start(uint32_t id, bool self_closing, uint32_t attrs = 0, uint32_t attr_bytes = 0) {
     const uint32_t flags = Flags(id);
     if (flags & kNotPushed) return true;
     if (InForeign()) {
@@ -736,7 +753,7 @@ class NestingEstimator {
     if (!Push(id)) return false;
     if (flags & kFormatting) {
       stack_.back().in_active = true;
-      AddActive(id, attrs);
+      AddActive(id, attrs, attr_bytes);
     }
     return true;
   }
@@ -764,6 +781,16 @@ class NestingEstimator {
       PopToNearest({id}, [](uint32_t e) {
         return e == GUMBO_TAG_TABLE || e == GUMBO_TAG_TEMPLATE || e == GUMBO_TAG_HTML;
       });
+    } else if (id == GUMBO_TAG_LI) {
+      // "list item scope": a </li> does not reach through a nested list.
+      PopToNearest({id}, [](uint32_t e) {
+        return (Flags(e) & kScopeBoundary) != 0 || e == GUMBO_TAG_UL || e == GUMBO_TAG_OL;
+      });
+    } else if (id == GUMBO_TAG_FORM) {
+      // </form> removes the form element alone; what was opened inside stays open.
+      const size_t k = Find([](const Open& e) { return e.id == GUMBO_TAG_FORM; },
+                            HasFlags(kScopeBoundary));
+      if (k != kNotFound) Remove(k);
     } else if (flags & kSpecial) {
       PopToNearest({id}, HasFlags(kScopeBoundary));
     } else {
@@ -774,6 +801,8 @@ class NestingEstimator {
   }
 
   const size_t limit_;
+  size_t reopened_bytes_ = 0;
+  size_t reopen_budget_ = 0;
   std::vector<Open> stack_;
   std::vector<Active> active_;
   std::vector<Context> contexts_;
@@ -1107,7 +1136,8 @@ HtmlPage ParseHtmlPage(std::string_view html, std::string_view page_url,
   HtmlPage page;
 
   NestingEstimator estimator(limits.max_depth);
-  const size_t parse_len = estimator.SafePrefix(html);
+  // Gumbo's time and memory grow with the input; bound both.
+  const size_t parse_len = estimator.SafePrefix(html.substr(0, limits.max_parse_bytes));
   if (parse_len < html.size()) page.truncated = true;
 
   ParseArena arena;  // owns the whole parse tree; outlives `output`
@@ -1138,7 +1168,9 @@ HtmlPage ParseHtmlPage(std::string_view html, std::string_view page_url,
   std::string resolved;
   if (have_base) {
     resolver.Resolve("", &page.base_url);  // the canonical form of page_url
-    if (got.base_href != nullptr && resolver.Resolve(got.base_href, &resolved).ok()) {
+    // A huge base would be copied into every relative link: ignore it.
+    if (got.base_href != nullptr && resolver.Resolve(got.base_href, &resolved).ok() &&
+        resolved.size() <= limits.max_url_bytes) {
       if (resolver.SetBase(resolved).ok()) {
         page.base_url = resolved;
       } else {
@@ -1161,8 +1193,9 @@ HtmlPage ParseHtmlPage(std::string_view html, std::string_view page_url,
   seen_raw.reserve(got.hrefs.size());
   seen.reserve(page.outlinks.capacity());
   for (const std::string_view href : got.hrefs) {
+    if (href.size() > limits.max_url_bytes) continue;
     if (!seen_raw.insert(href).second) continue;  // same href, same result
-    if (!resolve(href, &resolved).ok()) continue;
+    if (!resolve(href, &resolved).ok() || resolved.size() > limits.max_url_bytes) continue;
     if (seen.count(resolved) != 0) continue;
     if (page.outlinks.size() >= limits.max_links) {
       page.truncated = true;

@@ -22,6 +22,8 @@ struct HtmlLimits {
   size_t max_links = 5000;          // outlinks kept per page
   size_t max_depth = 1024;          // element depth walked (<html> is 1)
   size_t max_text_bytes = 4 << 20;  // plain text kept per page
+  size_t max_parse_bytes = 4 << 20; // HTML handed to Gumbo; the rest is dropped (truncated)
+  size_t max_url_bytes = 8192;      // longer <base href>, hrefs and resolved links are ignored
 };
 
 struct HtmlPage {

@@ -125,7 +125,7 @@ RobotsRules RobotsRules::Parse(std::string_view robots_txt, std::string_view pro
     const size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
     const std::string_view key = Trim(line.substr(0, colon));
-    const std::string_view value = Trim(line.substr(colon + 1));
+    std::string_view value = Trim(line.substr(colon + 1));
 
     if (EqualsIgnoreCase(key, "user-agent")) {
       if (!in_agent_lines) group_specific = group_star = false;  // a new group
@@ -147,9 +147,17 @@ RobotsRules RobotsRules::Parse(std::string_view robots_txt, std::string_view pro
     if (allow || EqualsIgnoreCase(key, "disallow")) {
       in_agent_lines = false;
       if (value.empty() || !(group_specific || group_star)) continue;
+      // Matching costs rules x path length, and a hostile site writes both; cap
+      // them. Cutting a Disallow only widens it; an Allow that long is dropped.
+      if (value.size() > kMaxPatternBytes) {
+        if (allow) continue;
+        value = value.substr(0, kMaxPatternBytes);
+      }
       RobotsRule rule{allow, NormalizePattern(value)};
-      if (group_star) star_rules.push_back(rule);
-      if (group_specific) specific_rules.push_back(std::move(rule));
+      if (group_star && star_rules.size() < kMaxRules) star_rules.push_back(rule);
+      if (group_specific && specific_rules.size() < kMaxRules) {
+        specific_rules.push_back(std::move(rule));
+      }
     } else if (EqualsIgnoreCase(key, "crawl-delay")) {
       in_agent_lines = false;
       double delay;

@@ -6,8 +6,10 @@
 // Allowed() applies the longest matching rule, Allow winning ties; patterns
 // support '*' (any run of characters) and a trailing '$' (end of path).
 // Paths and patterns are compared after percent-encoding normalization.
-// /robots.txt itself is always allowed. Parsing is bounded: at most
-// kMaxRobotsBytes of input are read.
+// /robots.txt itself is always allowed. Parsing and matching are bounded: at
+// most kMaxRobotsBytes of input are read, kMaxRules rules kept, and patterns
+// cut to kMaxPatternBytes (a cut Disallow only disallows more; a longer Allow
+// is dropped, which can only allow less).
 #pragma once
 
 #include <cstddef>
@@ -19,6 +21,8 @@
 namespace swarmcrawl {
 
 inline constexpr size_t kMaxRobotsBytes = 500 * 1024;
+inline constexpr size_t kMaxRules = 2000;          // per product token (and for '*')
+inline constexpr size_t kMaxPatternBytes = 2048;   // longer Disallow is cut, longer Allow dropped
 
 struct RobotsRule {
   bool allow = false;

@@ -2,7 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -281,4 +283,56 @@ TEST_CASE("degenerate input") {
 }
 
 }  // namespace
+}  // namespace swarmcrawl
+
+namespace swarmcrawl {
+
+// Inputs from a review of hostile pages: each once made Gumbo quadratic or
+// blew memory up by orders of magnitude. Each must now finish fast and small.
+static double Seconds(const std::function<void()>& fn) {
+  const auto t0 = std::chrono::steady_clock::now();
+  fn();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+static std::string Repeat(const std::string& s, size_t n) {
+  std::string out;
+  out.reserve(s.size() * n);
+  for (size_t i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+TEST_CASE("hostile nesting tricks are cut before Gumbo goes quadratic") {
+  for (const std::string& doc :
+       {"<!-->" + Repeat("<div>", 200000), "<!--->" + Repeat("<div>", 200000),
+        Repeat("<li><ul></li>", 80000), Repeat("<form><div></form>", 60000)}) {
+    HtmlPage page;
+    const double secs = Seconds([&] { page = ParseHtmlPage(doc, "http://a.test/"); });
+    CHECK(secs < 2.0);
+    CHECK(page.truncated);
+  }
+}
+
+TEST_CASE("re-opened formatting elements with big attributes stay within a budget") {
+  const std::string doc =
+      "<p><b x=\"" + std::string(10000, 'a') + "\">" + Repeat("<p>x", 20000);
+  HtmlPage page;
+  const double secs = Seconds([&] { page = ParseHtmlPage(doc, "http://a.test/"); });
+  CHECK(secs < 2.0);
+  CHECK(page.truncated);
+}
+
+TEST_CASE("a huge <base href> is ignored and over-long links are dropped") {
+  const std::string doc = "<base href=\"http://x.test/" + std::string(100000, 'a') + "\">" +
+                          Repeat("<a href=?i>x</a>", 10) + "<a href='/ok'>ok</a>" +
+                          "<a href='/" + std::string(9000, 'b') + "'>long</a>";
+  HtmlPage page = ParseHtmlPage(doc, "http://a.test/dir/page");
+  CHECK(page.base_url == "http://a.test/dir/page");
+  for (const auto& l : page.outlinks) CHECK(l.size() <= 8192);
+  CHECK(std::find(page.outlinks.begin(), page.outlinks.end(), "http://a.test/ok") !=
+        page.outlinks.end());
+  CHECK(std::find(page.outlinks.begin(), page.outlinks.end(), "http://a.test/dir/page?i") !=
+        page.outlinks.end());
+}
+
 }  // namespace swarmcrawl

@@ -332,3 +332,28 @@ TEST_CASE("ProductToken takes the first token, lower-cased") {
 
 }  // namespace
 }  // namespace swarmcrawl
+
+namespace swarmcrawl {
+
+TEST_CASE("robots rules and patterns are capped and the caps err on the side of disallowing") {
+  std::string txt = "User-agent: *\n";
+  for (int i = 0; i < 5000; ++i) txt += "Disallow: *aaab" + std::to_string(i) + "\n";
+  RobotsRules many = RobotsRules::Parse(txt, "bot");
+  CHECK(many.rules().size() == kMaxRules);
+  const std::string path = "/" + std::string(8000, 'a');
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 5; ++i) CHECK(many.Allowed(path));
+  CHECK(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < 2.0);
+
+  const std::string long_pattern = "/" + std::string(3000, 'p');
+  RobotsRules cut = RobotsRules::Parse("User-agent: *\nDisallow: " + long_pattern + "\n", "bot");
+  REQUIRE(cut.rules().size() == 1);
+  CHECK(cut.rules()[0].pattern.size() == kMaxPatternBytes);
+  CHECK_FALSE(cut.Allowed(long_pattern));  // a cut Disallow still disallows the long path
+  RobotsRules dropped = RobotsRules::Parse(
+      "User-agent: *\nDisallow: /\nAllow: " + long_pattern + "\n", "bot");
+  CHECK(dropped.rules().size() == 1);
+  CHECK_FALSE(dropped.Allowed(long_pattern));  // an over-long Allow is dropped, never widened
+}
+
+}  // namespace swarmcrawl

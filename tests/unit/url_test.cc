@@ -64,9 +64,13 @@ TEST_CASE("CanonicalizeUrl normalizes percent-encoding") {
   CHECK(Canon("http://example.com/\xC3\xA4?\xC3\xB6") == "http://example.com/%C3%A4?%C3%B6");
   CHECK(Canon("http://example.com/a\x01z") == "http://example.com/a%01z");
   CHECK(Canon("http://example.com/\"<>") == "http://example.com/%22%3C%3E");
-  // A stray '%' is not an escape and is left alone.
-  CHECK(Canon("http://example.com/100%") == "http://example.com/100%");
-  CHECK(Canon("http://example.com/%zz") == "http://example.com/%zz");
+  // A stray '%' is not an escape: it is escaped itself, which keeps
+  // canonicalization idempotent next to escapes that get decoded.
+  CHECK(Canon("http://example.com/100%") == "http://example.com/100%25");
+  CHECK(Canon("http://example.com/%zz") == "http://example.com/%25zz");
+  CHECK(Canon("http://example.com/%4%41") == "http://example.com/%254A");
+  CHECK(Canon(Canon("http://example.com/%4%41")) == Canon("http://example.com/%4%41"));
+  CHECK(Canon(Canon("http://example.com/%a%41")) == Canon("http://example.com/%a%41"));
 }
 
 TEST_CASE("CanonicalizeUrl drops the fragment, empty query and credentials") {
