@@ -48,19 +48,6 @@ const CrawlInfo* Frontier::crawl(int64_t id) const {
   return it == crawls_.end() ? nullptr : &it->second.info;
 }
 
-const CrawlInfo* Frontier::crawl_by_name(const std::string& name) const {
-  for (const auto& [id, rt] : crawls_) {
-    if (rt.info.name == name) return &rt.info;
-  }
-  return nullptr;
-}
-
-std::vector<int64_t> Frontier::crawl_ids() const {
-  std::vector<int64_t> ids;
-  for (const auto& [id, rt] : crawls_) ids.push_back(id);
-  return ids;
-}
-
 Frontier::CrawlRuntime* Frontier::runtime(int64_t crawl_id) {
   auto it = crawls_.find(crawl_id);
   return it == crawls_.end() ? nullptr : &it->second;

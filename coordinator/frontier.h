@@ -57,8 +57,6 @@ class Frontier {
   // may have changed the crawls table. Returns ids of crawls whose state changed.
   std::vector<int64_t> LoadCrawls();
   const CrawlInfo* crawl(int64_t id) const;
-  const CrawlInfo* crawl_by_name(const std::string& name) const;
-  std::vector<int64_t> crawl_ids() const;
 
   // Adds seeds at depth 0 (used right after Store::InsertCrawl).
   void AddSeeds(int64_t crawl_id);

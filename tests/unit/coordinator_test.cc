@@ -41,6 +41,11 @@ struct Env {
     Stmt s = store.db()->Prepare(sql);
     return s.Step() ? s.Int(0) : -1;
   }
+  void ExpireLeases() {
+    Transaction tx(store.db());
+    frontier->ExpireLeases();
+    tx.Commit();
+  }
   std::optional<LeaseMsg> Lease(int64_t n, const std::string& worker = "w1") {
     Transaction tx(store.db());
     auto l = frontier->NextLease(worker, key.public_hex(), n);
@@ -68,6 +73,14 @@ struct Env {
     REQUIRE(Send(*l, {e}, "robots-" + std::to_string(l->lease_id)).status == "accepted");
   }
 };
+
+// Leases that expire 1 s after issue, whatever their size.
+LeaseLimits ShortLeases() {
+  LeaseLimits limits;
+  limits.base_ttl_ms = 1000;
+  limits.per_task_ttl_ms = 0;
+  return limits;
+}
 
 ResultEntry Page(const TaskSpec& t, std::vector<std::string> links = {}) {
   ResultEntry e;
@@ -128,9 +141,7 @@ TEST_CASE("frontier: a host is leased to one worker at a time and not before its
 }
 
 TEST_CASE("frontier: an expired lease returns its URLs to the queue, and a late result is still accepted once") {
-  LeaseLimits limits;
-  limits.base_ttl_ms = 1000;
-  limits.per_task_ttl_ms = 0;
+  const LeaseLimits limits = ShortLeases();
   Env env(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":0})", limits);
   env.AnswerRobots("");
   auto l = env.Lease(10);
@@ -292,18 +303,14 @@ TEST_CASE("frontier: RELEASE of a robots lease keeps the host until robots.txt i
 namespace swarmcrawl {
 
 TEST_CASE("frontier: each expiry counts as an attempt and ends in failed/lease_expired") {
-  LeaseLimits limits;
-  limits.base_ttl_ms = 1000;
-  limits.per_task_ttl_ms = 0;
+  const LeaseLimits limits = ShortLeases();
   Env env(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":0,"max_attempts":2})", limits);
   env.AnswerRobots("");
   for (int i = 0; i < 2; ++i) {
     auto l = env.Lease(10);
     REQUIRE(l);
     env.clock.Advance(1001);
-    Transaction tx(env.store.db());
-    env.frontier->ExpireLeases();
-    tx.Commit();
+    env.ExpireLeases();
   }
   CHECK(env.Int("SELECT COUNT(*) FROM frontier WHERE state='failed' AND reason='lease_expired'") == 1);
   CHECK(env.Int("SELECT queued FROM hosts") == 0);
@@ -314,19 +321,13 @@ TEST_CASE("frontier: each expiry counts as an attempt and ends in failed/lease_e
 }
 
 TEST_CASE("ingest: a late result for a URL re-leased to someone else stores and credits nothing") {
-  LeaseLimits limits;
-  limits.base_ttl_ms = 1000;
-  limits.per_task_ttl_ms = 0;
+  const LeaseLimits limits = ShortLeases();
   Env env(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":0})", limits);
   env.AnswerRobots("");
   auto first = env.Lease(10, "w1");
   REQUIRE(first);
   env.clock.Advance(1001);
-  {
-    Transaction tx(env.store.db());
-    env.frontier->ExpireLeases();
-    tx.Commit();
-  }
+  env.ExpireLeases();
   auto second = env.Lease(10, "w2");
   REQUIRE(second);
   REQUIRE(second->tasks[0].task_id == first->tasks[0].task_id);
@@ -342,18 +343,12 @@ TEST_CASE("ingest: a late result for a URL re-leased to someone else stores and 
 }
 
 TEST_CASE("frontier: a late robots result cannot overwrite a known robots.txt") {
-  LeaseLimits limits;
-  limits.base_ttl_ms = 1000;
-  limits.per_task_ttl_ms = 0;
+  const LeaseLimits limits = ShortLeases();
   Env env(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":0,"max_attempts":1})", limits);
   auto old_lease = env.Lease(10);
   REQUIRE(old_lease);
   env.clock.Advance(1001);
-  {
-    Transaction tx(env.store.db());
-    env.frontier->ExpireLeases();
-    tx.Commit();
-  }
+  env.ExpireLeases();
   env.AnswerRobots("User-agent: *\nAllow: /\n");
   ResultEntry failed;
   failed.task_id = 1;
