@@ -20,6 +20,7 @@
 #include "core/strings.h"
 #include "parsers/html_page.h"
 #include "parsers/robots.h"
+#include "parsers/sitemap.h"
 #include "worker/worker.h"
 
 namespace swarmcrawl {
@@ -344,6 +345,15 @@ int main(int argc, char** argv) {
   resolve->add_option("base", url_base, "absolute base URL")->required();
   resolve->add_option("refs", url_args, "references (relative or absolute)")->required();
 
+  // sitemap: the URLs a sitemap, sitemap index, feed or text sitemap yields
+  auto* sitemap_cmd = app.add_subcommand(
+      "sitemap", "print the URLs a sitemap file yields (XML, index, RSS, Atom, text; gzip too)");
+  std::string sitemap_file, sitemap_base;
+  sitemap_cmd->add_option("file", sitemap_file, "sitemap file, gzip-compressed or not")
+      ->required();
+  sitemap_cmd->add_option("--base", sitemap_base,
+                          "URL the file came from; relative feed links resolve against it");
+
   CLI11_PARSE(app, argc, argv);
   InstallSignalHandlers();
   SystemClock clock;
@@ -589,6 +599,37 @@ int main(int argc, char** argv) {
       }
     }
     return errors == 0 ? 0 : 1;
+  }
+
+  if (sitemap_cmd->parsed()) {
+    const std::string where = "swarmcrawl: " + sitemap_file + ": ";
+    std::string data, base;
+    if (!ReadFile(sitemap_file, &data)) {
+      std::cerr << where << "cannot read the file\n";
+      return 1;
+    }
+    if (!sitemap_base.empty()) {
+      if (Status s = CanonicalizeUrl(sitemap_base, &base); !s.ok()) {
+        return Fail("--base: " + s.message());
+      }
+    }
+    Sitemap sm;
+    if (Status s = ParseSitemap(data, base, &sm); !s.ok()) {
+      std::cerr << where << s.message() << "\n";
+      return 1;
+    }
+    for (const auto& e : sm.sitemaps) std::cout << e.url << "\n";
+    for (const auto& e : sm.urls) std::cout << e.url << "\n";
+    std::cout << std::flush;
+    if (sm.skipped > 0) {
+      const bool feed = sm.kind == "rss" || sm.kind == "atom";
+      std::cerr << where << "skipped " << sm.skipped
+                << (sm.skipped == 1 ? " entry" : " entries") << " without a usable http(s) URL"
+                << (feed && base.empty() ? " (pass --base to resolve relative links)" : "")
+                << "\n";
+    }
+    if (sm.truncated) std::cerr << where << "truncated: a limit was hit or the file is cut short\n";
+    return 0;
   }
 
   if (parse->parsed()) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/domain.h"
+
 namespace swarmcrawl {
 
 using nlohmann::json;
@@ -64,7 +66,47 @@ bool ValidHostName(const std::string& s) {
 const char* const kKnownFields[] = {
     "name", "seeds", "allowed_hosts", "allowed_domains", "include", "exclude", "max_depth",
     "max_pages", "delay_ms", "concurrency", "max_attempts", "max_crawl_delay_ms", "user_agent",
-    "$schema"};
+    "sitemaps", "seed_scope", "strip_params", "ip_concurrency", "ip_delay_ms",
+    "response_time_factor", "max_backoff_ms", "robots_ttl_ms", "ai_robots_tokens",
+    "honor_tdmrep", "follow_canonical", "recrawl", "$schema"};
+
+Status Boolean(const json& spec, const char* key, bool* out) {
+  auto it = spec.find(key);
+  if (it == spec.end()) return Status::OK();
+  if (!it->is_boolean()) return Bad(key, "expected true or false");
+  *out = it->get<bool>();
+  return Status::OK();
+}
+
+Status ParseRecrawl(const json& spec, RecrawlPolicy* out) {
+  auto it = spec.find("recrawl");
+  if (it == spec.end() || it->is_null()) return Status::OK();
+  if (!it->is_object()) return Bad("recrawl", "expected an object such as {\"interval_ms\": 86400000}");
+  for (auto f = it->begin(); f != it->end(); ++f) {
+    if (f.key() != "interval_ms" && f.key() != "min_interval_ms" && f.key() != "max_interval_ms") {
+      return Bad("recrawl." + f.key(), "unknown field (interval_ms, min_interval_ms, max_interval_ms)");
+    }
+  }
+  RecrawlPolicy r;
+  r.enabled = true;
+  constexpr int64_t kYear = 366LL * 86'400'000;
+  for (auto [key, field] : {std::pair{"interval_ms", &r.interval_ms},
+                            std::pair{"min_interval_ms", &r.min_interval_ms},
+                            std::pair{"max_interval_ms", &r.max_interval_ms}}) {
+    if (Status st = Integer(*it, key, field, 1000, kYear); !st.ok()) {
+      return Bad(std::string("recrawl.") + key, "must be an integer between 1000 and " +
+                                                   std::to_string(kYear));
+    }
+  }
+  // Unset bounds follow the interval, so {"interval_ms": 5000} alone is valid.
+  if (it->find("min_interval_ms") == it->end()) r.min_interval_ms = std::min(r.min_interval_ms, r.interval_ms);
+  if (it->find("max_interval_ms") == it->end()) r.max_interval_ms = std::max(r.max_interval_ms, r.interval_ms);
+  if (r.min_interval_ms > r.interval_ms || r.interval_ms > r.max_interval_ms) {
+    return Bad("recrawl", "needs min_interval_ms <= interval_ms <= max_interval_ms");
+  }
+  *out = r;
+  return Status::OK();
+}
 
 }  // namespace
 
@@ -144,6 +186,86 @@ Status ParseCrawlSpec(std::string_view json_text, CrawlSpec* out) {
     }
     s.user_agent = ua->get<std::string>();
   }
+  std::vector<std::string> sitemaps;
+  if (Status st = StringList(spec, "sitemaps", &sitemaps, 10000); !st.ok()) return st;
+  for (size_t i = 0; i < sitemaps.size(); ++i) {
+    std::string canon;
+    if (!CanonicalizeUrl(sitemaps[i], &canon).ok()) {
+      return Bad("sitemaps[" + std::to_string(i) + "]",
+                 "not an absolute http(s) URL: " + sitemaps[i]);
+    }
+    s.sitemaps.push_back(canon);
+  }
+  if (auto it = spec.find("seed_scope"); it != spec.end()) {
+    if (!it->is_string() || (*it != "host" && *it != "domain")) {
+      return Bad("seed_scope", "expected \"host\" or \"domain\"");
+    }
+    s.seed_scope = it->get<std::string>();
+  }
+  s.strip_params = QueryFilter::Default().names;
+  if (spec.contains("strip_params")) {
+    s.strip_params.clear();
+    if (Status st = StringList(spec, "strip_params", &s.strip_params, 1000); !st.ok()) return st;
+    QueryFilter filter;
+    if (Status st = QueryFilter::Parse(s.strip_params, &filter); !st.ok()) {
+      return Bad("strip_params", st.message());
+    }
+  }
+  s.ai_robots_tokens = DefaultAiRobotsTokens();
+  if (spec.contains("ai_robots_tokens")) {
+    s.ai_robots_tokens.clear();
+    if (Status st = StringList(spec, "ai_robots_tokens", &s.ai_robots_tokens, 100); !st.ok()) {
+      return st;
+    }
+    for (size_t i = 0; i < s.ai_robots_tokens.size(); ++i) {
+      for (unsigned char c : s.ai_robots_tokens[i]) {
+        if (!(std::isalnum(c) || c == '-' || c == '_')) {
+          return Bad("ai_robots_tokens[" + std::to_string(i) + "]",
+                     "a product token has only letters, digits, '-' and '_' (RFC 9309)");
+        }
+      }
+    }
+  }
+  if (Status st = Integer(spec, "ip_concurrency", &s.ip_concurrency, 1, 1000); !st.ok()) return st;
+  if (Status st = Integer(spec, "ip_delay_ms", &s.ip_delay_ms, 0, 3'600'000); !st.ok()) return st;
+  if (auto it = spec.find("response_time_factor"); it != spec.end()) {
+    if (!it->is_number() || it->get<double>() < 0 || it->get<double>() > 100) {
+      return Bad("response_time_factor", "expected a number between 0 and 100");
+    }
+    s.response_time_factor = it->get<double>();
+  }
+  if (Status st = Integer(spec, "max_backoff_ms", &s.max_backoff_ms, 1000, 86'400'000); !st.ok()) {
+    return st;
+  }
+  if (Status st = Integer(spec, "robots_ttl_ms", &s.robots_ttl_ms, 1000, 86'400'000); !st.ok()) {
+    return Bad("robots_ttl_ms", "must be between 1000 and 86400000 (RFC 9309: cache at most 24 h)");
+  }
+  if (Status st = Boolean(spec, "honor_tdmrep", &s.honor_tdmrep); !st.ok()) return st;
+  if (Status st = Boolean(spec, "follow_canonical", &s.follow_canonical); !st.ok()) return st;
+  if (Status st = ParseRecrawl(spec, &s.recrawl); !st.ok()) return st;
+
+  if (!s.allowed_domains.empty() || s.seed_scope == "domain") {
+    const PublicSuffixList psl;
+    for (size_t i = 0; i < s.allowed_domains.size(); ++i) {
+      if (psl.IsPublicSuffix(s.allowed_domains[i])) {
+        return Bad("allowed_domains[" + std::to_string(i) + "]",
+                   "'" + s.allowed_domains[i] + "' is a public suffix; name a registrable "
+                   "domain such as example.co.uk");
+      }
+    }
+    if (s.allowed_hosts.empty() && s.allowed_domains.empty()) {
+      for (const auto& seed : s.seeds) {
+        UrlParts p;
+        if (!SplitUrl(seed, &p).ok()) continue;
+        std::string d = psl.RegistrableDomain(p.host);
+        if (d.empty()) d = p.host;
+        if (std::find(s.allowed_domains.begin(), s.allowed_domains.end(), d) ==
+            s.allowed_domains.end()) {
+          s.allowed_domains.push_back(d);
+        }
+      }
+    }
+  }
   if (s.allowed_hosts.empty() && s.allowed_domains.empty()) {
     for (const auto& seed : s.seeds) {
       UrlParts p;
@@ -171,7 +293,29 @@ json CrawlSpecToJson(const CrawlSpec& s) {
           {"concurrency", s.concurrency},
           {"max_attempts", s.max_attempts},
           {"max_crawl_delay_ms", s.max_crawl_delay_ms},
-          {"user_agent", s.user_agent}};
+          {"user_agent", s.user_agent},
+          {"sitemaps", s.sitemaps},
+          {"seed_scope", s.seed_scope},
+          {"strip_params", s.strip_params},
+          {"ip_concurrency", s.ip_concurrency},
+          {"ip_delay_ms", s.ip_delay_ms},
+          {"response_time_factor", s.response_time_factor},
+          {"max_backoff_ms", s.max_backoff_ms},
+          {"robots_ttl_ms", s.robots_ttl_ms},
+          {"ai_robots_tokens", s.ai_robots_tokens},
+          {"honor_tdmrep", s.honor_tdmrep},
+          {"follow_canonical", s.follow_canonical},
+          {"recrawl", s.recrawl.enabled ? json{{"interval_ms", s.recrawl.interval_ms},
+                                               {"min_interval_ms", s.recrawl.min_interval_ms},
+                                               {"max_interval_ms", s.recrawl.max_interval_ms}}
+                                        : json(nullptr)}};
+}
+
+std::vector<std::string> DefaultAiRobotsTokens() {
+  return {"GPTBot",          "ChatGPT-User",      "OAI-SearchBot", "ClaudeBot",
+          "Claude-User",     "Claude-SearchBot",  "anthropic-ai",  "Google-Extended",
+          "Applebot-Extended", "CCBot",           "PerplexityBot", "Bytespider",
+          "meta-externalagent", "FacebookBot",    "Amazonbot",     "cohere-ai"};
 }
 
 Scope::Scope(const CrawlSpec& spec) : hosts_(spec.allowed_hosts), domains_(spec.allowed_domains) {

@@ -4,7 +4,8 @@
 // checks every field and names the first bad one ("spec.seeds[1]: not an
 // absolute http(s) URL"); on error nothing in *out is meaningful and nothing
 // must be submitted. Seeds come out canonical. When neither allowed_hosts nor
-// allowed_domains is given, the seeds' hosts are the scope.
+// allowed_domains is given, the seeds' hosts are the scope (or, with
+// seed_scope "domain", their registrable domains per the public suffix list).
 //
 // Scope decides, for a canonical URL, whether the crawl may fetch it, and if
 // not, why. It is immutable after construction and safe to share.
@@ -24,6 +25,20 @@ namespace swarmcrawl {
 
 inline constexpr std::string_view kDefaultUserAgent = "swarmcrawl/0.1";
 
+// robots.txt product tokens of AI crawlers: a site that disallows a URL to any
+// of them has opted that URL out of AI use (../docs/politeness.md).
+std::vector<std::string> DefaultAiRobotsTokens();
+
+// Revisits of fetched pages. The interval adapts per URL: it shrinks by 20%
+// after a visit that found changed content and grows by 40% after one that
+// did not (Nutch's adaptive schedule), always within [min, max].
+struct RecrawlPolicy {
+  bool enabled = false;
+  int64_t interval_ms = 86'400'000;       // first revisit after this long
+  int64_t min_interval_ms = 3'600'000;
+  int64_t max_interval_ms = 30LL * 86'400'000;
+};
+
 struct CrawlSpec {
   std::string name;
   std::vector<std::string> seeds;            // canonical URLs
@@ -38,6 +53,18 @@ struct CrawlSpec {
   int64_t max_attempts = 3;      // transient failures before a URL is marked failed
   int64_t max_crawl_delay_ms = 30000;  // robots.txt Crawl-delay is clamped to this
   std::string user_agent = std::string(kDefaultUserAgent);
+  std::vector<std::string> sitemaps;  // canonical URLs of sitemaps/feeds to read first
+  std::string seed_scope = "host";    // "host" or "domain" (registrable domain, public suffix list)
+  std::vector<std::string> strip_params;  // query parameters removed from URLs (see QueryFilter)
+  int64_t ip_concurrency = 4;   // hosts leased at once per resolved IP address
+  int64_t ip_delay_ms = 0;      // minimum mean time between requests to one IP address
+  double response_time_factor = 2.0;  // a host's delay is at least this times its response time
+  int64_t max_backoff_ms = 3'600'000;  // cap on error backoff and on Retry-After
+  int64_t robots_ttl_ms = 86'400'000;  // robots.txt is re-fetched after this long (RFC 9309: <= 24 h)
+  std::vector<std::string> ai_robots_tokens;  // robots.txt tokens whose Disallow is an AI opt-out
+  bool honor_tdmrep = true;       // TDM Reservation Protocol
+  bool follow_canonical = true;   // <link rel=canonical> to another URL: fetch that one instead
+  RecrawlPolicy recrawl;
 };
 
 Status ParseCrawlSpec(std::string_view json_text, CrawlSpec* out);

@@ -1,19 +1,66 @@
 #include "coordinator/frontier.h"
 
 #include <algorithm>
-#include <functional>
+#include <arpa/inet.h>
 
 #include "core/crypto.h"
-#include "core/url.h"
+#include "core/strings.h"
 
 namespace swarmcrawl {
 
-uint64_t UrlHash(std::string_view url) { return std::hash<std::string_view>()(url); }
+namespace {
 
-static std::string OriginOf(const UrlParts& p) { return p.scheme + "://" + p.authority; }
+constexpr size_t kMaxCachedHosts = 200000;
+constexpr size_t kMaxCachedPolicies = 20000;
+constexpr int64_t kMaxSitemapNesting = 2;  // robots/spec sitemap -> index -> sitemap
+constexpr int64_t kIpBusyRetryMs = 250;
+
+std::string OriginOf(const UrlParts& p) { return p.scheme + "://" + p.authority; }
+
+bool ValidIp(const std::string& ip) {
+  unsigned char buf[sizeof(in6_addr)];
+  return !ip.empty() && (inet_pton(AF_INET, ip.c_str(), buf) == 1 ||
+                         inet_pton(AF_INET6, ip.c_str(), buf) == 1);
+}
+
+int64_t Backoff(int64_t errors, int64_t cap) {
+  // 0.5 s, 1 s, 2 s, ... capped.
+  return std::min<int64_t>(500LL << std::clamp<int64_t>(errors - 1, 0, 20), cap);
+}
+
+// The delay a host gets: its base (spec delay raised by Crawl-delay), grown to
+// `factor` times its mean response time, but never past the crawl's cap on
+// Crawl-delay unless the base itself is larger.
+int64_t HostDelay(const CrawlSpec& spec, int64_t base, int64_t response_ms) {
+  const int64_t grown = static_cast<int64_t>(spec.response_time_factor * static_cast<double>(response_ms));
+  return std::max(base, std::min(grown, std::max(base, spec.max_crawl_delay_ms)));
+}
+
+}  // namespace
+
+uint64_t UrlHash(int64_t crawl_id, std::string_view url) {
+  // FNV-1a, then a SplitMix64 finalizer to spread the bits over the index.
+  uint64_t h = 1469598103934665603ULL;
+  auto mix = [&h](unsigned char c) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  };
+  for (int i = 0; i < 8; ++i) mix(static_cast<unsigned char>(static_cast<uint64_t>(crawl_id) >> (8 * i)));
+  for (unsigned char c : url) mix(c);
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebULL;
+  h ^= h >> 31;
+  return h == 0 ? 1 : h;
+}
 
 Frontier::Frontier(Store* store, const Clock* clock, LeaseLimits limits)
-    : store_(store), db_(store->db()), clock_(clock), limits_(limits) {}
+    : store_(store), db_(store->db()), clock_(clock), limits_(limits) {
+  size_t n = 1;
+  while (n < limits_.seen_cache_entries) n <<= 1;
+  seen_cache_.assign(n, 0);
+}
 
 std::vector<int64_t> Frontier::LoadCrawls() {
   std::vector<int64_t> changed;
@@ -28,14 +75,11 @@ std::vector<int64_t> Frontier::LoadCrawls() {
     }
     CrawlRuntime rt;
     rt.scope = std::make_unique<Scope>(info.spec);
-    if (info.state == "running" || info.state == "paused") {
-      Stmt s = db_->Prepare("SELECT url, state FROM frontier WHERE crawl_id=?");
-      s.Bind(1, info.id);
-      while (s.Step()) {
-        rt.seen.insert(UrlHash(s.TextView(0)));
-        if (s.TextView(1) != "excluded") ++rt.admitted;
-      }
-    }
+    if (!QueryFilter::Parse(info.spec.strip_params, &rt.strip).ok()) rt.strip = QueryFilter();
+    Stmt s = db_->Prepare("SELECT admitted FROM crawls WHERE id=?");
+    s.Bind(1, info.id);
+    if (s.Step()) rt.admitted = s.Int(0);
+    s.Reset();
     rt.info = std::move(info);
     changed.push_back(rt.info.id);
     crawls_.emplace(rt.info.id, std::move(rt));
@@ -55,85 +99,184 @@ Frontier::CrawlRuntime* Frontier::runtime(int64_t crawl_id) {
 
 void Frontier::AddSeeds(int64_t crawl_id) {
   CrawlRuntime* rt = runtime(crawl_id);
-  if (rt != nullptr) Admit(crawl_id, rt->info.spec.seeds, 0);
+  if (rt == nullptr) return;
+  Admit(crawl_id, rt->info.spec.seeds, 0);
+  Admit(crawl_id, rt->info.spec.sitemaps, 0, 0, "sitemap");
 }
 
-const RobotsRules* Frontier::Robots(int64_t crawl_id, const std::string& host) {
-  auto key = std::make_pair(crawl_id, host);
-  auto it = robots_.find(key);
-  if (it != robots_.end()) return &it->second;
-  Stmt s = db_->Prepare(
-      "SELECT robots_state, robots_status, robots_txt FROM hosts WHERE crawl_id=? AND host=?");
-  s.Bind(1, crawl_id).Bind(2, host);
-  if (!s.Step() || s.TextView(0) != "ready") return nullptr;
+bool Frontier::SeenRecently(uint64_t hash) {
+  return seen_cache_[hash & (seen_cache_.size() - 1)] == hash;
+}
+
+int64_t Frontier::HostId(CrawlRuntime* rt, const std::string& origin, bool create) {
+  auto key = std::make_pair(rt->info.id, origin);
+  if (auto it = host_ids_.find(key); it != host_ids_.end()) return it->second;
+  Stmt& find = db_->Cached("SELECT id FROM hosts WHERE crawl_id=? AND host=?");
+  find.Bind(1, rt->info.id).Bind(2, origin);
+  int64_t id = 0;
+  if (find.Step()) id = find.Int(0);
+  find.Reset();
+  if (id == 0) {
+    if (!create) return 0;
+    db_->Cached("INSERT INTO hosts(crawl_id, host, delay_ms, base_delay_ms) VALUES(?,?,?,?)")
+        .Bind(1, rt->info.id)
+        .Bind(2, origin)
+        .Bind(3, rt->info.spec.delay_ms)
+        .Bind(4, rt->info.spec.delay_ms)
+        .Run();
+    id = db_->LastInsertId();
+  }
+  if (host_ids_.size() >= kMaxCachedHosts) host_ids_.clear();
+  host_ids_.emplace(key, id);
+  return id;
+}
+
+const Frontier::HostPolicy* Frontier::Policy(int64_t crawl_id, int64_t host_id) {
+  if (auto it = policies_.find(host_id); it != policies_.end()) return &it->second;
+  const CrawlRuntime* rt = runtime(crawl_id);
+  if (rt == nullptr || host_id == 0) return nullptr;
+  Stmt& s = db_->Cached(
+      "SELECT robots_state, robots_status, robots_txt, tdmrep_status, tdmrep FROM hosts WHERE id=?");
+  s.Bind(1, host_id);
+  if (!s.Step() || s.TextView(0) != "ready") {
+    s.Reset();
+    return nullptr;
+  }
+  HostPolicy p;
+  p.known = true;
   const int64_t status = s.IsNull(1) ? 0 : s.Int(1);
-  RobotsRules rules;
   if (status >= 200 && status < 300) {
-    const CrawlRuntime* rt = runtime(crawl_id);
-    rules = RobotsRules::Parse(s.TextView(2), ProductToken(rt ? rt->info.spec.user_agent
-                                                              : std::string(kDefaultUserAgent)));
+    const std::string_view txt = s.TextView(2);
+    p.ours = RobotsRules::Parse(txt, ProductToken(rt->info.spec.user_agent));
+    for (const auto& token : rt->info.spec.ai_robots_tokens) {
+      RobotsRules r = RobotsRules::ParseExplicit(txt, AsciiLower(token));
+      if (r.has_group()) p.ai.emplace_back(token, std::move(r));
+    }
   } else if (status < 400 || status >= 500) {
-    rules = RobotsRules::DisallowAll();  // unreachable or 5xx: RFC 9309 section 2.3.1.4
+    p.ours = RobotsRules::DisallowAll();  // unreachable or 5xx: RFC 9309 section 2.3.1.4
   }
-  return &robots_.emplace(key, std::move(rules)).first->second;
+  const int64_t tdm_status = s.IsNull(3) ? 0 : s.Int(3);
+  if (tdm_status >= 200 && tdm_status < 300 && !s.IsNull(4)) {
+    TdmRepFile file;
+    if (TdmRepFile::Parse(s.TextView(4), &file).ok()) p.tdm = std::move(file);
+  }
+  s.Reset();
+  if (policies_.size() >= kMaxCachedPolicies) policies_.clear();
+  return &policies_.emplace(host_id, std::move(p)).first->second;
 }
 
-void Frontier::InsertRow(CrawlRuntime* rt, const std::string& url, const std::string& host,
-                         int64_t depth, int64_t redirects, const std::string& state,
-                         const std::string& reason) {
-  const int64_t now = clock_->NowMs();
-  Stmt& ins = db_->Cached(
-      "INSERT OR IGNORE INTO frontier(crawl_id, url, host, depth, redirects, state, reason, "
-      "discovered_at, updated_at) VALUES(?,?,?,?,?,?,?,?,?)");
-  ins.Bind(1, rt->info.id).Bind(2, url).Bind(3, host).Bind(4, depth).Bind(5, redirects);
-  ins.Bind(6, state);
-  if (reason.empty()) {
-    ins.BindNull(7);
-  } else {
-    ins.Bind(7, reason);
+std::string Frontier::RobotsVerdict(const HostPolicy& policy, std::string_view path_query,
+                                    std::string* detail) {
+  if (const RobotsRule* rule = policy.ours.MatchingRule(path_query); rule && !rule->allow) {
+    *detail = "Disallow: " + rule->pattern;
+    return "robots";
   }
-  ins.Bind(8, now).Bind(9, now).Run();
-  if (db_->Changes() == 0 || state != "queued") return;
-  db_->Cached(
-         "INSERT INTO hosts(crawl_id, host, queued, delay_ms) VALUES(?,?,1,?) "
-         "ON CONFLICT(crawl_id, host) DO UPDATE SET queued = queued + 1")
-      .Bind(1, rt->info.id)
-      .Bind(2, host)
-      .Bind(3, rt->info.spec.delay_ms)
-      .Run();
-  ++rt->admitted;
+  for (const auto& [token, rules] : policy.ai) {
+    if (const RobotsRule* rule = rules.MatchingRule(path_query); rule && !rule->allow) {
+      *detail = "User-agent: " + token + " Disallow: " + rule->pattern;
+      return "ai_robots";
+    }
+  }
+  return "";
+}
+
+std::string Frontier::CanonicalFor(int64_t crawl_id, const std::string& url) {
+  CrawlRuntime* rt = runtime(crawl_id);
+  std::string canon;
+  if (rt == nullptr || !CanonicalizeUrl(url, &canon).ok()) return "";
+  return StripQueryParams(canon, rt->strip);
+}
+
+std::string Frontier::Exclusion(int64_t crawl_id, const std::string& canonical_url) {
+  CrawlRuntime* rt = runtime(crawl_id);
+  UrlParts parts;
+  if (rt == nullptr || !SplitUrl(canonical_url, &parts).ok()) return "bad_url";
+  std::string reason = rt->scope->Check(parts, canonical_url);
+  if (!reason.empty()) return reason;
+  const int64_t host_id = HostId(rt, OriginOf(parts), /*create=*/false);
+  const HostPolicy* policy = host_id != 0 ? Policy(crawl_id, host_id) : nullptr;
+  std::string detail;
+  return policy != nullptr ? RobotsVerdict(*policy, parts.path_query, &detail) : "";
 }
 
 int64_t Frontier::Admit(int64_t crawl_id, const std::vector<std::string>& urls, int64_t depth,
-                        int64_t redirects) {
+                        int64_t redirects, const std::string& kind,
+                        const std::string& sitemap_origin, int64_t* cross_host) {
   CrawlRuntime* rt = runtime(crawl_id);
   if (rt == nullptr) return 0;
   const CrawlSpec& spec = rt->info.spec;
+  const int64_t now = clock_->NowMs();
+  std::map<int64_t, int64_t> queued_per_host;
   int64_t queued = 0;
   std::string canon;
+  Stmt& ins = db_->Cached(
+      "INSERT OR IGNORE INTO frontier(crawl_id, host_id, url_hash, url, kind, depth, redirects, "
+      "state, reason, detail, discovered_at, updated_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
   for (const auto& url : urls) {
-    const uint64_t h = UrlHash(url);
-    if (rt->seen.count(h) != 0) continue;
-    rt->seen.insert(h);
+    const uint64_t raw = UrlHash(crawl_id, url);
+    if (SeenRecently(raw)) continue;
+    auto remember = [this](uint64_t h) { seen_cache_[h & (seen_cache_.size() - 1)] = h; };
     // Workers send canonical URLs, but a worker is not trusted to: re-check.
-    if (!CanonicalizeUrl(url, &canon).ok()) continue;
-    if (canon != url && !rt->seen.insert(UrlHash(canon)).second) continue;
     UrlParts parts;
+    if (!CanonicalizeUrl(url, &canon).ok()) {
+      remember(raw);
+      continue;
+    }
+    canon = StripQueryParams(canon, rt->strip);
     // URLs the protocol could not carry are not worth a frontier row.
     if (canon.size() > kMaxUrlBytes || !SplitUrl(canon, &parts).ok() || parts.host.size() > 253) {
+      remember(raw);
       continue;
     }
     const std::string origin = OriginOf(parts);
+    if (!sitemap_origin.empty() && origin != sitemap_origin) {
+      // Not remembered: the URL may still be found by a link or its own host's sitemap.
+      if (cross_host != nullptr) ++*cross_host;
+      continue;
+    }
+    remember(raw);
+    const uint64_t hash = UrlHash(crawl_id, canon);
+    if (hash != raw) {
+      if (SeenRecently(hash)) continue;
+      remember(hash);
+    }
+    std::string detail;
     std::string reason = rt->scope->Check(parts, canon);
-    if (reason.empty() && depth > spec.max_depth) reason = "max_depth";
+    if (reason.empty() && kind == "page" && depth > spec.max_depth) reason = "max_depth";
+    if (reason.empty() && kind == "sitemap" && depth > kMaxSitemapNesting) {
+      reason = "sitemap_nesting";
+    }
     if (reason.empty() && redirects > 5) reason = "too_many_redirects";
     if (reason.empty() && rt->admitted >= spec.max_pages) reason = "max_pages";
+    const int64_t host_id = reason == "out_of_scope" ? 0 : HostId(rt, origin, /*create=*/true);
     if (reason.empty()) {
-      const RobotsRules* robots = Robots(crawl_id, origin);
-      if (robots != nullptr && !robots->Allowed(parts.path_query)) reason = "robots";
+      if (const HostPolicy* policy = Policy(crawl_id, host_id)) {
+        reason = RobotsVerdict(*policy, parts.path_query, &detail);
+      }
     }
-    InsertRow(rt, canon, origin, depth, redirects, reason.empty() ? "queued" : "excluded", reason);
-    if (reason.empty()) ++queued;
+    ins.Bind(1, crawl_id).Bind(2, host_id).Bind(3, static_cast<int64_t>(hash)).Bind(4, canon);
+    ins.Bind(5, kind).Bind(6, depth).Bind(7, redirects);
+    ins.Bind(8, reason.empty() ? "queued" : "excluded");
+    if (reason.empty()) {
+      ins.BindNull(9);
+    } else {
+      ins.Bind(9, reason);
+    }
+    if (detail.empty()) {
+      ins.BindNull(10);
+    } else {
+      ins.Bind(10, detail);
+    }
+    ins.Bind(11, now).Bind(12, now).Run();
+    if (db_->Changes() == 0 || !reason.empty()) continue;
+    ++queued_per_host[host_id];
+    ++rt->admitted;
+    ++queued;
+  }
+  Stmt& bump = db_->Cached("UPDATE hosts SET queued=queued+? WHERE id=?");
+  for (const auto& [host_id, n] : queued_per_host) bump.Bind(1, n).Bind(2, host_id).Run();
+  if (queued > 0) {
+    db_->Cached("UPDATE crawls SET admitted=? WHERE id=?").Bind(1, rt->admitted).Bind(2, crawl_id).Run();
   }
   return queued;
 }
@@ -142,97 +285,163 @@ std::optional<LeaseMsg> Frontier::NextLease(const std::string& worker_id,
                                             const std::string& contributor, int64_t max_tasks) {
   if (max_tasks <= 0) return std::nullopt;
   const int64_t now = clock_->NowMs();
-  Stmt pick = db_->Prepare(R"sql(
-    SELECT h.crawl_id, h.host, h.robots_state, h.delay_ms FROM hosts h
-    JOIN crawls c ON c.id = h.crawl_id AND c.state = 'running'
-    WHERE h.queued > 0 AND h.lease_id IS NULL AND h.next_fetch_at <= ?
-    ORDER BY h.next_fetch_at LIMIT 1)sql");
+  std::vector<CrawlRuntime*> running;
+  for (auto& [id, rt] : crawls_) {
+    if (rt.info.state == "running") running.push_back(&rt);
+  }
+  if (running.empty()) return std::nullopt;
+  Stmt& pick = db_->Cached(
+      "SELECT id, host, robots_state, delay_ms, COALESCE(ip,''), COALESCE(robots_expires_at,0), "
+      "next_fetch_at FROM hosts WHERE crawl_id=? AND queued > 0 AND lease_id IS NULL AND "
+      "next_fetch_at <= ? ORDER BY next_fetch_at LIMIT 1");
   for (int attempt = 0; attempt < 8; ++attempt) {
-    pick.Bind(1, now);
-    if (!pick.Step()) {
+    // The most overdue host over all running crawls; ties go round-robin.
+    CrawlRuntime* best = nullptr;
+    int64_t best_at = INT64_MAX, host_id = 0, delay = 0, expires = 0;
+    std::string host, ip;
+    bool robots_known = false;
+    for (size_t i = 0; i < running.size(); ++i) {
+      CrawlRuntime* rt = running[(next_crawl_ + i) % running.size()];
+      pick.Bind(1, rt->info.id).Bind(2, now);
+      if (pick.Step() && pick.Int(6) < best_at) {
+        best = rt;
+        best_at = pick.Int(6);
+        host_id = pick.Int(0);
+        host = pick.Text(1);
+        robots_known = pick.TextView(2) == "ready";
+        delay = pick.Int(3);
+        ip = pick.Text(4);
+        expires = pick.Int(5);
+      }
       pick.Reset();
-      return std::nullopt;
     }
-    const int64_t crawl_id = pick.Int(0);
-    const std::string host = pick.Text(1);
-    const bool robots_known = pick.TextView(2) == "ready";
-    const int64_t delay = pick.Int(3);
-    pick.Reset();
-    CrawlRuntime* rt = runtime(crawl_id);
-    if (rt == nullptr) {  // a crawl another process just added: load it, then retry
-      LoadCrawls();
-      continue;
-    }
-
-    LeaseMsg lease;
-    lease.nonce = RandomHex(16);
-    lease.crawl = rt->info.name;
-    lease.host = host;
-    lease.user_agent = rt->info.spec.user_agent;
-    lease.delay_ms = delay;
-    lease.concurrency = rt->info.spec.concurrency;
-    if (!robots_known) {
-      lease.kind = "robots";
-      lease.tasks.push_back({1, host + "/robots.txt"});
-    } else {
-      lease.kind = "page";
-      int64_t n = std::min(max_tasks, limits_.max_tasks);
-      if (delay > 0) n = std::min(n, std::max<int64_t>(1, limits_.max_lease_span_ms / delay));
-      Stmt q = db_->Prepare(
-          "SELECT id, url FROM frontier WHERE crawl_id=? AND host=? AND state='queued' "
-          "ORDER BY depth, id LIMIT ?");
-      q.Bind(1, crawl_id).Bind(2, host).Bind(3, n);
-      while (q.Step()) lease.tasks.push_back({q.Int(0), q.Text(1)});
-      if (lease.tasks.empty()) {
-        // The queued counter drifted (it never should); repair it and try another host.
-        db_->Prepare("UPDATE hosts SET queued=0 WHERE crawl_id=? AND host=?")
-            .Bind(1, crawl_id)
-            .Bind(2, host)
-            .Run();
+    if (best == nullptr) return std::nullopt;
+    ++next_crawl_;
+    const CrawlSpec& spec = best->info.spec;
+    if (!ip.empty()) {
+      Stmt& addr = db_->Cached("SELECT leases, next_fetch_at FROM addresses WHERE ip=?");
+      addr.Bind(1, ip);
+      const bool busy = addr.Step() && (addr.Int(0) >= spec.ip_concurrency || addr.Int(1) > now);
+      const int64_t free_at = busy ? std::max(now + kIpBusyRetryMs, addr.Int(1)) : 0;
+      addr.Reset();
+      if (busy) {
+        db_->Cached("UPDATE hosts SET next_fetch_at=? WHERE id=?").Bind(1, free_at).Bind(2, host_id).Run();
         continue;
       }
     }
-    const int64_t n = static_cast<int64_t>(lease.tasks.size());
-    const int64_t ttl = limits_.base_ttl_ms + n * (limits_.per_task_ttl_ms + delay);
-    lease.expires_in_ms = ttl;
-    db_->Prepare(
-           "INSERT INTO leases(crawl_id, host, kind, nonce, worker_id, contributor, tasks, "
-           "pending, issued_at, expires_at, state) VALUES(?,?,?,?,?,?,?,?,?,?, 'active')")
-        .Bind(1, crawl_id)
-        .Bind(2, host)
-        .Bind(3, lease.kind)
-        .Bind(4, lease.nonce)
-        .Bind(5, worker_id)
-        .Bind(6, contributor)
-        .Bind(7, n)
-        .Bind(8, n)
-        .Bind(9, now)
-        .Bind(10, now + ttl)
-        .Run();
-    lease.lease_id = db_->LastInsertId();
-    if (lease.kind == "page") {
-      Stmt mark = db_->Prepare(
-          "UPDATE frontier SET state='leased', lease_id=?, updated_at=? WHERE id=?");
-      for (const auto& t : lease.tasks) mark.Bind(1, lease.lease_id).Bind(2, now).Bind(3, t.task_id).Run();
-    }
-    db_->Prepare(
-           "UPDATE hosts SET lease_id=?, queued=queued-? WHERE crawl_id=? AND host=?")
-        .Bind(1, lease.lease_id)
-        .Bind(2, lease.kind == "page" ? n : 0)
-        .Bind(3, crawl_id)
-        .Bind(4, host)
-        .Run();
-    return lease;
+    const bool robots_due = !robots_known || (expires > 0 && expires <= now);
+    auto lease = LeaseHost(best, host_id, host, robots_due, delay, ip, worker_id, contributor,
+                           max_tasks, now);
+    if (lease) return lease;
   }
   return std::nullopt;
 }
 
+std::optional<LeaseMsg> Frontier::LeaseHost(CrawlRuntime* rt, int64_t host_id,
+                                            const std::string& host, bool robots_due,
+                                            int64_t delay, const std::string& ip,
+                                            const std::string& worker_id,
+                                            const std::string& contributor, int64_t max_tasks,
+                                            int64_t now) {
+  const CrawlSpec& spec = rt->info.spec;
+  LeaseMsg lease;
+  lease.nonce = RandomHex(16);
+  lease.crawl = rt->info.name;
+  lease.host = host;
+  lease.user_agent = spec.user_agent;
+  lease.concurrency = spec.concurrency;
+  lease.ai_tokens = spec.ai_robots_tokens;
+  if (!ip.empty()) {
+    // ip_concurrency leases at this spacing keep the address's mean interval >= ip_delay_ms.
+    delay = std::max(delay, spec.ip_delay_ms * spec.ip_concurrency);
+  }
+  lease.delay_ms = delay;
+  if (robots_due) {
+    lease.kind = "robots";
+    lease.tasks.push_back({1, host + "/robots.txt"});
+    // TDMRep's file rides along when the worker has room for a second task
+    // (a lease never exceeds the credit it answers).
+    if (spec.honor_tdmrep && max_tasks >= 2) {
+      lease.tasks.push_back({2, host + "/.well-known/tdmrep.json"});
+    }
+  } else {
+    lease.kind = "page";
+    int64_t n = std::min(max_tasks, limits_.max_tasks);
+    if (delay > 0) n = std::min(n, std::max<int64_t>(1, limits_.max_lease_span_ms / delay));
+    Stmt& q = db_->Cached(
+        "SELECT id, url, kind, COALESCE(etag,''), COALESCE(last_modified,'') FROM frontier "
+        "WHERE host_id=? AND state='queued' ORDER BY depth, id LIMIT ?");
+    q.Bind(1, host_id).Bind(2, n);
+    while (q.Step()) {
+      TaskSpec t;
+      t.task_id = q.Int(0);
+      t.url = q.Text(1);
+      if (q.TextView(2) == "sitemap") t.kind = "sitemap";
+      t.etag = q.Text(3);
+      t.last_modified = q.Text(4);
+      lease.tasks.push_back(std::move(t));
+    }
+    q.Reset();
+    if (lease.tasks.empty()) {
+      // The queued counter drifted (it never should); repair it and try another host.
+      db_->Cached("UPDATE hosts SET queued=0 WHERE id=?").Bind(1, host_id).Run();
+      return std::nullopt;
+    }
+    if (spec.honor_tdmrep) {
+      for (auto& t : lease.tasks) {
+        if (!t.kind.empty()) continue;
+        const TdmPolicy p = TdmFor(rt->info.id, host_id, t.url);
+        t.tdm_reservation = p.reservation;
+        t.tdm_policy = p.policy;
+      }
+    }
+  }
+  const int64_t n = static_cast<int64_t>(lease.tasks.size());
+  const int64_t ttl = limits_.base_ttl_ms + n * (limits_.per_task_ttl_ms + delay);
+  lease.expires_in_ms = ttl;
+  Stmt& insert = db_->Cached(
+      "INSERT INTO leases(crawl_id, host, kind, nonce, worker_id, contributor, tasks, pending, "
+      "issued_at, expires_at, ip, state) VALUES(?,?,?,?,?,?,?,?,?,?,?, 'active')");
+  insert.Bind(1, rt->info.id).Bind(2, host).Bind(3, lease.kind).Bind(4, lease.nonce);
+  insert.Bind(5, worker_id).Bind(6, contributor).Bind(7, n).Bind(8, n).Bind(9, now);
+  insert.Bind(10, now + ttl);
+  if (ip.empty()) {
+    insert.BindNull(11);
+  } else {
+    insert.Bind(11, ip);
+  }
+  insert.Run();
+  lease.lease_id = db_->LastInsertId();
+  if (lease.kind == "page") {
+    Stmt& mark = db_->Cached("UPDATE frontier SET state='leased', lease_id=?, updated_at=? WHERE id=?");
+    for (const auto& t : lease.tasks) mark.Bind(1, lease.lease_id).Bind(2, now).Bind(3, t.task_id).Run();
+  }
+  db_->Cached("UPDATE hosts SET lease_id=?, queued=queued-? WHERE id=?")
+      .Bind(1, lease.lease_id)
+      .Bind(2, lease.kind == "page" ? n : 0)
+      .Bind(3, host_id)
+      .Run();
+  if (!ip.empty()) {
+    db_->Cached(
+           "INSERT INTO addresses(ip, leases, next_fetch_at) VALUES(?1, 1, ?2) ON CONFLICT(ip) "
+           "DO UPDATE SET leases=leases+1, next_fetch_at=?2")
+        .Bind(1, ip)
+        .Bind(2, now + spec.ip_delay_ms)
+        .Run();
+  }
+  return lease;
+}
+
 std::optional<ActiveLease> Frontier::GetLease(int64_t lease_id) {
-  Stmt s = db_->Prepare(
-      "SELECT id, crawl_id, host, kind, nonce, worker_id, contributor, pending, state "
-      "FROM leases WHERE id=?");
+  Stmt& s = db_->Cached(
+      "SELECT l.id, l.crawl_id, l.host, l.kind, l.nonce, l.worker_id, l.contributor, l.pending, "
+      "l.state, COALESCE(h.id, 0) FROM leases l LEFT JOIN hosts h ON h.crawl_id=l.crawl_id AND "
+      "h.host=l.host WHERE l.id=?");
   s.Bind(1, lease_id);
-  if (!s.Step()) return std::nullopt;
+  if (!s.Step()) {
+    s.Reset();
+    return std::nullopt;
+  }
   ActiveLease l;
   l.id = s.Int(0);
   l.crawl_id = s.Int(1);
@@ -243,20 +452,36 @@ std::optional<ActiveLease> Frontier::GetLease(int64_t lease_id) {
   l.contributor = s.Text(6);
   l.pending = s.Int(7);
   l.state = s.Text(8);
+  l.host_id = s.Int(9);
+  s.Reset();
   return l;
 }
 
-void Frontier::FetchesDone(int64_t lease_id) {
+void Frontier::FetchesDone(int64_t lease_id, int64_t retry_after_ms) {
   auto lease = GetLease(lease_id);
-  if (lease && lease->kind == "page") ReleaseHost(lease_id);
+  if (!lease || lease->kind != "page") return;
+  if (retry_after_ms > 0) {
+    const CrawlRuntime* rt = runtime(lease->crawl_id);
+    const int64_t cap = rt ? rt->info.spec.max_backoff_ms : 3'600'000;
+    db_->Cached("UPDATE hosts SET next_fetch_at=MAX(next_fetch_at, ?) WHERE lease_id=?")
+        .Bind(1, clock_->NowMs() + std::min(retry_after_ms, cap))
+        .Bind(2, lease_id)
+        .Run();
+  }
+  ReleaseHost(lease_id);
 }
 
 void Frontier::ReleaseHost(int64_t lease_id) {
-  db_->Prepare(
+  db_->Cached(
          "UPDATE hosts SET lease_id=NULL, next_fetch_at=MAX(next_fetch_at, ? + delay_ms) "
          "WHERE lease_id=?")
       .Bind(1, clock_->NowMs())
       .Bind(2, lease_id)
+      .Run();
+  if (db_->Changes() == 0) return;
+  db_->Cached(
+         "UPDATE addresses SET leases=MAX(0, leases-1) WHERE ip=(SELECT ip FROM leases WHERE id=?)")
+      .Bind(1, lease_id)
       .Run();
 }
 
@@ -288,10 +513,9 @@ void Frontier::EndLease(int64_t lease_id, const std::string& state) {
       .Run();
   const int64_t requeued = db_->Changes();
   if (requeued > 0) {
-    db_->Prepare("UPDATE hosts SET queued=queued+? WHERE crawl_id=? AND host=?")
-        .Bind(1, static_cast<int64_t>(requeued))
-        .Bind(2, lease->crawl_id)
-        .Bind(3, lease->host)
+    db_->Cached("UPDATE hosts SET queued=queued+? WHERE id=?")
+        .Bind(1, requeued)
+        .Bind(2, lease->host_id)
         .Run();
   }
   ReleaseHost(lease_id);
@@ -302,26 +526,26 @@ void Frontier::EndLease(int64_t lease_id, const std::string& state) {
 }
 
 void Frontier::FinishTasks(int64_t lease_id, int64_t count) {
-  db_->Prepare("UPDATE leases SET pending=MAX(0, pending-?) WHERE id=?")
+  db_->Cached("UPDATE leases SET pending=MAX(0, pending-?) WHERE id=?")
       .Bind(1, count)
       .Bind(2, lease_id)
       .Run();
-  db_->Prepare("UPDATE leases SET state='done' WHERE id=? AND pending=0 AND state='active'")
+  db_->Cached("UPDATE leases SET state='done' WHERE id=? AND pending=0 AND state='active'")
       .Bind(1, lease_id)
       .Run();
   if (db_->Changes() == 0) return;
   ReleaseHost(lease_id);
   // Defensive: a finished lease must not leave URLs marked leased to it.
-  db_->Prepare("UPDATE frontier SET state='queued' WHERE lease_id=? AND state='leased'")
+  db_->Cached("UPDATE frontier SET state='queued' WHERE lease_id=? AND state='leased'")
       .Bind(1, lease_id)
       .Run();
   if (const int64_t stray = db_->Changes(); stray > 0) {
-    db_->Prepare(
-           "UPDATE hosts SET queued=queued+? WHERE crawl_id=(SELECT crawl_id FROM leases WHERE "
-           "id=?1) AND host=(SELECT host FROM leases WHERE id=?1)")
-        .Bind(1, stray)
-        .Bind(2, lease_id)
-        .Run();
+    if (auto lease = GetLease(lease_id)) {
+      db_->Cached("UPDATE hosts SET queued=queued+? WHERE id=?")
+          .Bind(1, stray)
+          .Bind(2, lease->host_id)
+          .Run();
+    }
   }
 }
 
@@ -372,114 +596,219 @@ void Frontier::ExtendLeasesOf(const std::string& worker_id, const std::string& c
 
 void Frontier::Reload() {
   crawls_.clear();
-  robots_.clear();
+  host_ids_.clear();
+  policies_.clear();
+  std::fill(seen_cache_.begin(), seen_cache_.end(), 0);
   LoadCrawls();
 }
 
-void Frontier::ApplyRobots(int64_t crawl_id, const std::string& host, int64_t status,
-                           const std::string& body) {
-  CrawlRuntime* rt = runtime(crawl_id);
-  if (rt == nullptr) return;
+void Frontier::ApplyRobots(const ActiveLease& lease, int64_t robots_status,
+                           const std::string& robots_txt, int64_t tdm_status,
+                           const std::string& tdmrep_json) {
+  CrawlRuntime* rt = runtime(lease.crawl_id);
+  if (rt == nullptr || lease.host_id == 0) return;
+  const int64_t host_id = lease.host_id;
+  bool refresh = false;
   {
-    // A late result of an older robots lease must not overwrite a known robots.txt.
-    Stmt known = db_->Prepare("SELECT robots_state FROM hosts WHERE crawl_id=? AND host=?");
-    known.Bind(1, crawl_id).Bind(2, host);
-    if (!known.Step() || known.TextView(0) == "ready") return;
+    // Only the lease holding the host's slot may set its robots.txt: a late
+    // result of an expired lease could otherwise overwrite a newer copy.
+    Stmt& holder = db_->Cached("SELECT robots_state, COALESCE(lease_id, 0) FROM hosts WHERE id=?");
+    holder.Bind(1, host_id);
+    const bool ours = holder.Step() && holder.Int(1) == lease.id;
+    refresh = ours && holder.TextView(0) == "ready";
+    holder.Reset();
+    if (!ours) return;
   }
   const CrawlSpec& spec = rt->info.spec;
   const int64_t now = clock_->NowMs();
-  const bool success = status >= 200 && status < 300;
-  const bool missing = status >= 400 && status < 500;
+  const bool success = robots_status >= 200 && robots_status < 300;
+  const bool missing = robots_status >= 400 && robots_status < 500;
+  const int64_t retry_ms = std::min<int64_t>(spec.robots_ttl_ms, 3'600'000);
   if (!success && !missing) {
+    if (refresh) {
+      // RFC 9309 2.3.1.4: a crawler may keep using its cached copy while the
+      // server errs; try again within the hour.
+      db_->Cached("UPDATE hosts SET robots_expires_at=? WHERE id=?")
+          .Bind(1, now + retry_ms)
+          .Bind(2, host_id)
+          .Run();
+      return;
+    }
     // 5xx or unreachable: disallow for now and retry with backoff; after
     // max_attempts failures the host stays fully disallowed (RFC 9309 2.3.1.4).
-    Stmt f = db_->Prepare(
-        "UPDATE hosts SET robots_failures=robots_failures+1 WHERE crawl_id=? AND host=? "
-        "RETURNING robots_failures");
-    f.Bind(1, crawl_id).Bind(2, host);
+    Stmt& f = db_->Cached(
+        "UPDATE hosts SET robots_failures=robots_failures+1 WHERE id=? RETURNING robots_failures");
+    f.Bind(1, host_id);
     const int64_t failures = f.Step() ? f.Int(0) : 1;
     f.Reset();
     if (failures < spec.max_attempts) {
-      db_->Prepare("UPDATE hosts SET next_fetch_at=? WHERE crawl_id=? AND host=?")
+      db_->Cached("UPDATE hosts SET next_fetch_at=? WHERE id=?")
           .Bind(1, now + std::min<int64_t>(1000LL << std::min<int64_t>(failures, 10), 600000))
-          .Bind(2, crawl_id)
-          .Bind(3, host)
+          .Bind(2, host_id)
           .Run();
       return;
     }
   }
-  db_->Prepare(
-         "UPDATE hosts SET robots_state='ready', robots_status=?, robots_txt=?, "
-         "robots_fetched_at=?, robots_failures=0 WHERE crawl_id=? AND host=?")
-      .Bind(1, status)
-      .Bind(2, success ? body : std::string())
-      .Bind(3, now)
-      .Bind(4, crawl_id)
-      .Bind(5, host)
-      .Run();
-  robots_.erase({crawl_id, host});
-  const RobotsRules* rules = Robots(crawl_id, host);
-  if (rules == nullptr) return;
-  if (auto cd = rules->crawl_delay_seconds()) {
-    const int64_t delay =
-        std::max(spec.delay_ms, std::min(static_cast<int64_t>(*cd * 1000), spec.max_crawl_delay_ms));
-    db_->Prepare("UPDATE hosts SET delay_ms=? WHERE crawl_id=? AND host=?")
-        .Bind(1, delay)
-        .Bind(2, crawl_id)
-        .Bind(3, host)
-        .Run();
+  Stmt& set = db_->Cached(
+      "UPDATE hosts SET robots_state='ready', robots_status=?, robots_txt=?, robots_fetched_at=?, "
+      "robots_expires_at=?, robots_failures=0, tdmrep_status=?, tdmrep=? WHERE id=?");
+  set.Bind(1, robots_status).Bind(2, success ? robots_txt : std::string()).Bind(3, now);
+  set.Bind(4, now + (success || missing ? spec.robots_ttl_ms : retry_ms));
+  if (tdm_status < 0) {
+    set.BindNull(5).BindNull(6);
+  } else {
+    set.Bind(5, tdm_status).Bind(6, tdm_status >= 200 && tdm_status < 300 ? tdmrep_json : std::string());
   }
-  std::vector<int64_t> disallowed;
-  Stmt q = db_->Prepare(
-      "SELECT id, url FROM frontier WHERE crawl_id=? AND host=? AND state='queued'");
-  q.Bind(1, crawl_id).Bind(2, host);
+  set.Bind(7, host_id).Run();
+  policies_.erase(host_id);
+  const HostPolicy* policy = Policy(lease.crawl_id, host_id);
+  if (policy == nullptr) return;
+  int64_t base = spec.delay_ms;
+  if (auto cd = policy->ours.crawl_delay_seconds()) {
+    base = std::max(spec.delay_ms, std::min(static_cast<int64_t>(*cd * 1000), spec.max_crawl_delay_ms));
+  }
+  Stmt& delay = db_->Cached(
+      "UPDATE hosts SET base_delay_ms=? WHERE id=? RETURNING response_ms");
+  delay.Bind(1, base).Bind(2, host_id);
+  const int64_t response_ms = delay.Step() ? delay.Int(0) : 0;
+  delay.Reset();
+  db_->Cached("UPDATE hosts SET delay_ms=? WHERE id=?")
+      .Bind(1, HostDelay(spec, base, response_ms))
+      .Bind(2, host_id)
+      .Run();
+  FilterQueued(lease.crawl_id, host_id);
+  if (success && !refresh) Admit(lease.crawl_id, policy->ours.sitemaps(), 0, 0, "sitemap");
+}
+
+void Frontier::FilterQueued(int64_t crawl_id, int64_t host_id) {
+  const HostPolicy* policy = Policy(crawl_id, host_id);
+  if (policy == nullptr) return;
+  struct Excluded {
+    int64_t id;
+    std::string reason, detail;
+  };
+  std::vector<Excluded> excluded;
+  Stmt q = db_->Prepare("SELECT id, url FROM frontier WHERE host_id=? AND state='queued'");
+  q.Bind(1, host_id);
   while (q.Step()) {
     UrlParts parts;
-    if (!SplitUrl(q.TextView(1), &parts).ok() || !rules->Allowed(parts.path_query)) {
-      disallowed.push_back(q.Int(0));
+    std::string detail;
+    if (!SplitUrl(q.TextView(1), &parts).ok()) {
+      excluded.push_back({q.Int(0), "bad_url", ""});
+    } else if (std::string reason = RobotsVerdict(*policy, parts.path_query, &detail);
+               !reason.empty()) {
+      excluded.push_back({q.Int(0), std::move(reason), std::move(detail)});
     }
   }
   q.Reset();
+  if (excluded.empty()) return;
+  const int64_t now = clock_->NowMs();
   Stmt ex = db_->Prepare(
-      "UPDATE frontier SET state='excluded', reason='robots', updated_at=? WHERE id=?");
-  for (int64_t id : disallowed) ex.Bind(1, now).Bind(2, id).Run();
-  if (!disallowed.empty()) {
-    db_->Prepare("UPDATE hosts SET queued=MAX(0, queued-?) WHERE crawl_id=? AND host=?")
-        .Bind(1, static_cast<int64_t>(disallowed.size()))
-        .Bind(2, crawl_id)
-        .Bind(3, host)
+      "UPDATE frontier SET state='excluded', reason=?, detail=?, updated_at=? WHERE id=?");
+  for (const auto& e : excluded) ex.Bind(1, e.reason).Bind(2, e.detail).Bind(3, now).Bind(4, e.id).Run();
+  db_->Cached("UPDATE hosts SET queued=MAX(0, queued-?) WHERE id=?")
+      .Bind(1, static_cast<int64_t>(excluded.size()))
+      .Bind(2, host_id)
+      .Run();
+}
+
+TdmPolicy Frontier::TdmFor(int64_t crawl_id, int64_t host_id, const std::string& url) {
+  const HostPolicy* policy = Policy(crawl_id, host_id);
+  UrlParts parts;
+  if (policy == nullptr || policy->tdm.size() == 0 || !SplitUrl(url, &parts).ok()) return TdmPolicy();
+  return policy->tdm.Lookup(parts.path_query);
+}
+
+void Frontier::NoteHostOutcome(int64_t crawl_id, int64_t host_id, const HostOutcome& o) {
+  const CrawlRuntime* rt = runtime(crawl_id);
+  if (rt == nullptr || host_id == 0) return;
+  const CrawlSpec& spec = rt->info.spec;
+  const int64_t now = clock_->NowMs();
+  if (ValidIp(o.ip)) {
+    db_->Cached("UPDATE hosts SET ip=?1 WHERE id=?2 AND (ip IS NULL OR ip<>?1)")
+        .Bind(1, o.ip)
+        .Bind(2, host_id)
+        .Run();
+  }
+  if (o.responses > 0) {
+    // Exponential moving average of response time; the delay follows it.
+    Stmt& r = db_->Cached(
+        "UPDATE hosts SET response_ms=CASE WHEN response_ms=0 THEN ?1 "
+        "ELSE (response_ms*7 + ?1*3)/10 END WHERE id=?2 RETURNING response_ms, base_delay_ms");
+    r.Bind(1, o.response_ms_sum / o.responses).Bind(2, host_id);
+    int64_t response_ms = 0, base = spec.delay_ms;
+    if (r.Step()) {
+      response_ms = r.Int(0);
+      base = r.Int(1);
+    }
+    r.Reset();
+    db_->Cached("UPDATE hosts SET delay_ms=? WHERE id=?")
+        .Bind(1, HostDelay(spec, base, response_ms))
+        .Bind(2, host_id)
+        .Run();
+  }
+  int64_t wait = 0;
+  if (o.successes > 0 && !o.throttled) {
+    db_->Cached("UPDATE hosts SET consecutive_errors=0 WHERE id=? AND consecutive_errors>0")
+        .Bind(1, host_id)
+        .Run();
+  } else if (o.errors > 0 || o.throttled) {
+    Stmt& s = db_->Cached(
+        "UPDATE hosts SET consecutive_errors=consecutive_errors+1 WHERE id=? "
+        "RETURNING consecutive_errors");
+    s.Bind(1, host_id);
+    const int64_t errors = s.Step() ? s.Int(0) : 1;
+    s.Reset();
+    wait = Backoff(errors, spec.max_backoff_ms);
+  }
+  if (o.throttled) wait = std::max(wait, std::min(o.retry_after_ms, spec.max_backoff_ms));
+  if (wait > 0) {
+    db_->Cached("UPDATE hosts SET next_fetch_at=MAX(next_fetch_at, ?), backoff_until=? WHERE id=?")
+        .Bind(1, now + wait)
+        .Bind(2, now + wait)
+        .Bind(3, host_id)
         .Run();
   }
 }
 
-void Frontier::NoteHostOutcome(int64_t crawl_id, const std::string& host, bool error) {
-  if (!error) {
-    db_->Prepare("UPDATE hosts SET consecutive_errors=0 WHERE crawl_id=? AND host=? AND "
-                 "consecutive_errors>0")
-        .Bind(1, crawl_id)
-        .Bind(2, host)
-        .Run();
-    return;
-  }
-  Stmt s = db_->Prepare(
-      "UPDATE hosts SET consecutive_errors=consecutive_errors+1 WHERE crawl_id=? AND host=? "
-      "RETURNING consecutive_errors");
-  s.Bind(1, crawl_id).Bind(2, host);
-  const int64_t errors = s.Step() ? s.Int(0) : 1;
+int64_t Frontier::RequeueDue(int64_t limit) {
+  const int64_t now = clock_->NowMs();
+  struct Due {
+    int64_t id, host_id, crawl_id;
+  };
+  std::vector<Due> due;
+  Stmt& s = db_->Cached(
+      "SELECT id, host_id, crawl_id FROM frontier WHERE next_visit_at IS NOT NULL AND "
+      "state='done' AND next_visit_at <= ? ORDER BY next_visit_at LIMIT ?");
+  s.Bind(1, now).Bind(2, limit);
+  while (s.Step()) due.push_back({s.Int(0), s.Int(1), s.Int(2)});
   s.Reset();
-  // Exponential backoff: 0.5 s, 1 s, 2 s, ... capped at 5 minutes.
-  const int64_t backoff = std::min<int64_t>(500LL << std::min<int64_t>(errors - 1, 20), 300000);
-  db_->Prepare("UPDATE hosts SET next_fetch_at=MAX(next_fetch_at, ?) WHERE crawl_id=? AND host=?")
-      .Bind(1, clock_->NowMs() + backoff)
-      .Bind(2, crawl_id)
-      .Bind(3, host)
-      .Run();
+  std::map<int64_t, int64_t> per_host;
+  for (const auto& d : due) {
+    const CrawlRuntime* rt = runtime(d.crawl_id);
+    if (rt == nullptr || (rt->info.state != "running" && rt->info.state != "paused")) {
+      // The crawl ended: its pages are not revisited.
+      db_->Cached("UPDATE frontier SET next_visit_at=NULL WHERE id=?").Bind(1, d.id).Run();
+      continue;
+    }
+    db_->Cached("UPDATE frontier SET state='queued', attempts=0, updated_at=? WHERE id=?")
+        .Bind(1, now)
+        .Bind(2, d.id)
+        .Run();
+    ++per_host[d.host_id];
+  }
+  for (const auto& [host_id, n] : per_host) {
+    db_->Cached("UPDATE hosts SET queued=queued+? WHERE id=?").Bind(1, n).Bind(2, host_id).Run();
+  }
+  int64_t total = 0;
+  for (const auto& [h, n] : per_host) total += n;
+  return total;
 }
 
 std::vector<std::string> Frontier::FinishIdleCrawls() {
   std::vector<std::string> finished;
   for (auto& [id, rt] : crawls_) {
-    if (rt.info.state != "running") continue;
+    if (rt.info.state != "running" || rt.info.spec.recrawl.enabled) continue;
     Stmt s = db_->Prepare(
         "SELECT EXISTS(SELECT 1 FROM frontier WHERE crawl_id=?1 AND state IN ('queued','leased')) "
         "OR EXISTS(SELECT 1 FROM leases WHERE crawl_id=?1 AND state='active')");
@@ -490,7 +819,6 @@ std::vector<std::string> Frontier::FinishIdleCrawls() {
     if (busy) continue;
     if (store_->SetCrawlState(rt.info.name, "done", clock_->NowMs()).ok()) {
       rt.info.state = "done";
-      std::unordered_set<uint64_t>().swap(rt.seen);  // a done crawl admits nothing more
       finished.push_back(rt.info.name);
     }
   }

@@ -1,15 +1,28 @@
 // Frontier: admission of URLs and the leasing of host batches to workers.
 //
 // Invariants (all enforced here, in SQLite, so they survive restarts):
-//   - each canonical URL enters a crawl's frontier at most once (UNIQUE(crawl,url));
-//     a 64-bit hash set per crawl answers "seen?" for the ~40 links per page
-//     without touching SQLite;
+//   - each canonical URL (tracking parameters removed) enters a crawl's
+//     frontier at most once: UNIQUE(host_id, url_hash), where url_hash is a
+//     64-bit hash of crawl and URL. A fixed-size cache of recently seen hashes
+//     answers "seen?" for repeated links without touching SQLite, so memory
+//     does not grow with the frontier;
 //   - a host's fetch slot is held by at most one lease at a time, across all
-//     workers, and is not handed out again before next_fetch_at (the host's delay);
-//   - a host's robots.txt is fetched (as a "robots" lease) before any of its pages
-//     are leased, and queued URLs it disallows become excluded with reason "robots";
+//     workers, and is not handed out again before next_fetch_at (the host's
+//     delay, grown by Crawl-delay, slow responses, errors and Retry-After);
+//   - at most `ip_concurrency` hosts sharing a resolved IP address are leased
+//     at once, and their leases' delays keep the address's mean request
+//     interval at or above `ip_delay_ms` (addresses table, across crawls);
+//   - a host's robots.txt (and /.well-known/tdmrep.json) is fetched as a
+//     "robots" lease before any of its pages are leased, and again when the
+//     copy is older than the crawl's robots_ttl_ms (at most 24 h); queued URLs
+//     it disallows become excluded with reason "robots" (our token) or
+//     "ai_robots" (an AI crawler's token, detail names it);
 //   - every URL not fetched has a recorded reason (out_of_scope, max_depth,
-//     max_pages, robots, excluded_pattern, not_included, too_many_redirects, ...).
+//     max_pages, robots, ai_robots, excluded_pattern, not_included,
+//     too_many_redirects, ...).
+// Picking the next host is an index lookup per running crawl
+// (hosts_ready: crawl, next_fetch_at), O(crawls * log hosts); leasing a host's
+// URLs reads its queue index (frontier_queue: host_id, depth, id).
 // Every mutating method expects to run inside the caller's transaction.
 // Not thread-safe: owned by the coordinator's event-loop thread (or a CLI command).
 #pragma once
@@ -19,13 +32,14 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "coordinator/crawl_spec.h"
 #include "coordinator/store.h"
 #include "core/clock.h"
 #include "core/protocol.h"
+#include "core/url.h"
+#include "parsers/optout.h"
 #include "parsers/robots.h"
 
 namespace swarmcrawl {
@@ -35,11 +49,13 @@ struct LeaseLimits {
   int64_t base_ttl_ms = 60000;      // lease lifetime before per-task allowances
   int64_t per_task_ttl_ms = 2000;   // added per task (fetch time budget)
   int64_t max_lease_span_ms = 120000;  // a lease never plans more than this much delay
+  size_t seen_cache_entries = 1 << 20;  // recently seen URL hashes kept in memory (8 bytes each)
 };
 
 struct ActiveLease {
   int64_t id = 0;
   int64_t crawl_id = 0;
+  int64_t host_id = 0;
   std::string host;
   std::string kind;
   std::string nonce;
@@ -47,6 +63,17 @@ struct ActiveLease {
   std::string contributor;
   int64_t pending = 0;
   std::string state;
+};
+
+// What one page-lease result tells about its host's health.
+struct HostOutcome {
+  int64_t successes = 0;        // responses that worked (stored, redirect, not_html, ...)
+  int64_t errors = 0;           // failed fetches and error statuses
+  int64_t response_ms_sum = 0;  // over responses, for the slow-host delay
+  int64_t responses = 0;
+  int64_t retry_after_ms = 0;   // largest Retry-After of a 429/503, 0 if none
+  bool throttled = false;       // a 429 or 503 came back
+  std::string ip;               // address the host answered from
 };
 
 class Frontier {
@@ -58,12 +85,20 @@ class Frontier {
   std::vector<int64_t> LoadCrawls();
   const CrawlInfo* crawl(int64_t id) const;
 
-  // Adds seeds at depth 0 (used right after Store::InsertCrawl).
+  // Adds seeds at depth 0 and the spec's sitemaps (used right after Store::InsertCrawl).
   void AddSeeds(int64_t crawl_id);
-  // Admits discovered URLs (already canonical per the worker; re-checked here).
-  // Returns how many were queued.
+  // Admits discovered URLs (canonicalized and stripped of tracking parameters
+  // here, whatever the worker did). `kind` is "page" or "sitemap". With
+  // `sitemap_origin` set, the URLs come from a sitemap on that origin and
+  // only URLs of the same origin are admitted (the sitemaps.org location
+  // rule); *cross_host counts the rest. Returns how many were queued.
   int64_t Admit(int64_t crawl_id, const std::vector<std::string>& urls, int64_t depth,
-                int64_t redirects = 0);
+                int64_t redirects = 0, const std::string& kind = "page",
+                const std::string& sitemap_origin = "", int64_t* cross_host = nullptr);
+  // The canonical form the frontier stores for `url` in this crawl ("" if invalid).
+  std::string CanonicalFor(int64_t crawl_id, const std::string& url);
+  // Scope and robots verdict for a canonical URL ("" when it may be fetched).
+  std::string Exclusion(int64_t crawl_id, const std::string& canonical_url);
 
   // Picks a ready host of a running crawl and leases up to max_tasks of its
   // URLs (or its robots.txt) to the worker. nullopt when nothing is ready.
@@ -71,10 +106,11 @@ class Frontier {
                                     int64_t max_tasks);
   std::optional<ActiveLease> GetLease(int64_t lease_id);
   // The worker made the lease's last request (RELEASE): frees the host's fetch
-  // slot for page leases. A robots lease keeps it until its result is ingested,
+  // slot for page leases, after `retry_after_ms` if the server asked for a
+  // pause. A robots lease keeps the slot until its result is ingested,
   // because no page of the host may be leased before its robots.txt is known.
-  void FetchesDone(int64_t lease_id);
-  // Frees the host's fetch slot held by the lease; idempotent.
+  void FetchesDone(int64_t lease_id, int64_t retry_after_ms = 0);
+  // Frees the host's fetch slot held by the lease (and its address's); idempotent.
   void ReleaseHost(int64_t lease_id);
   // Returns a lease's unfinished URLs to the queue and ends it (state expired/cancelled).
   void EndLease(int64_t lease_id, const std::string& state);
@@ -89,18 +125,27 @@ class Frontier {
   void ShortenActiveLeases(int64_t grace_ms);
   void ExtendLeasesOf(const std::string& worker_id, const std::string& contributor);
   // Drops every in-memory cache and reloads from the store: after a rolled-back
-  // transaction the caches (seen set, admitted counts, robots rules) may hold
-  // changes the database does not.
+  // transaction the caches (seen hashes, admitted counts, host ids, robots
+  // rules) may hold changes the database does not.
   void Reload();
 
-  // robots.txt outcome for a host (status 0 = unreachable).
-  void ApplyRobots(int64_t crawl_id, const std::string& host, int64_t status,
-                   const std::string& body);
-  // Pushes the host's next fetch time out after an error (exponential) or a
-  // server's Retry-After; resets after a success.
-  void NoteHostOutcome(int64_t crawl_id, const std::string& host, bool error);
+  // Result of a robots lease: robots.txt (task 1) and tdmrep.json (task 2)
+  // statuses (0 = unreachable, -1 = not fetched) and bodies. Applied only
+  // while the lease still holds the host's slot (a late result of an expired
+  // lease is dropped).
+  void ApplyRobots(const ActiveLease& lease, int64_t robots_status, const std::string& robots_txt,
+                   int64_t tdm_status, const std::string& tdmrep_json);
+  // Adjusts the host's schedule after a page-lease result: slow responses
+  // grow its delay, consecutive errors back it off exponentially, and a
+  // 429/503 waits at least the server's Retry-After (capped by max_backoff_ms).
+  void NoteHostOutcome(int64_t crawl_id, int64_t host_id, const HostOutcome& outcome);
+  // TDMRep file policy for a URL of a host (reservation -1 when none).
+  TdmPolicy TdmFor(int64_t crawl_id, int64_t host_id, const std::string& url);
 
-  // Crawls that have nothing queued or leased are marked done; returns their names.
+  // Recrawl: puts up to `limit` URLs whose next visit is due back in the queue.
+  int64_t RequeueDue(int64_t limit);
+  // Crawls that have nothing queued or leased (and no recrawl policy) are
+  // marked done; returns their names.
   std::vector<std::string> FinishIdleCrawls();
   bool AllCrawlsSettled();
 
@@ -108,24 +153,43 @@ class Frontier {
   struct CrawlRuntime {
     CrawlInfo info;
     std::unique_ptr<Scope> scope;
-    std::unordered_set<uint64_t> seen;
+    QueryFilter strip;
     int64_t admitted = 0;  // URLs ever queued (max_pages counts these)
+  };
+  // A host's parsed robots.txt and tdmrep.json.
+  struct HostPolicy {
+    bool known = false;
+    RobotsRules ours;
+    std::vector<std::pair<std::string, RobotsRules>> ai;  // tokens with groups of their own
+    TdmRepFile tdm;
   };
 
   CrawlRuntime* runtime(int64_t crawl_id);
-  const RobotsRules* Robots(int64_t crawl_id, const std::string& host);
-  void InsertRow(CrawlRuntime* rt, const std::string& url, const std::string& host,
-                 int64_t depth, int64_t redirects, const std::string& state,
-                 const std::string& reason);
+  const HostPolicy* Policy(int64_t crawl_id, int64_t host_id);
+  // "" or the exclusion reason for a path; *detail names the AI token's rule.
+  static std::string RobotsVerdict(const HostPolicy& policy, std::string_view path_query,
+                                   std::string* detail);
+  int64_t HostId(CrawlRuntime* rt, const std::string& origin, bool create);
+  bool SeenRecently(uint64_t hash);
+  void FilterQueued(int64_t crawl_id, int64_t host_id);
+  std::optional<LeaseMsg> LeaseHost(CrawlRuntime* rt, int64_t host_id, const std::string& host,
+                                    bool robots_due, int64_t delay, const std::string& ip,
+                                    const std::string& worker_id, const std::string& contributor,
+                                    int64_t max_tasks, int64_t now);
 
   Store* store_;
   Db* db_;
   const Clock* clock_;
   LeaseLimits limits_;
   std::map<int64_t, CrawlRuntime> crawls_;
-  std::map<std::pair<int64_t, std::string>, RobotsRules> robots_;
+  std::map<std::pair<int64_t, std::string>, int64_t> host_ids_;  // (crawl, origin) -> hosts.id
+  std::map<int64_t, HostPolicy> policies_;                       // hosts.id -> parsed rules
+  std::vector<uint64_t> seen_cache_;  // direct-mapped; 0 = empty
+  size_t next_crawl_ = 0;             // round-robin start among running crawls
 };
 
-uint64_t UrlHash(std::string_view url);
+// 64-bit hash of a URL within a crawl (stable across builds and machines:
+// it is stored in the database).
+uint64_t UrlHash(int64_t crawl_id, std::string_view url);
 
 }  // namespace swarmcrawl

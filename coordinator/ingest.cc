@@ -2,6 +2,8 @@
 
 #include "core/crypto.h"
 
+#include <algorithm>
+
 namespace swarmcrawl {
 
 using nlohmann::json;
@@ -17,10 +19,6 @@ bool IsRetryable(const std::string& reason, int64_t status) {
   return reason.rfind("http_", 0) == 0 && (status >= 500 || status == 429 || status == 408);
 }
 
-// Reasons that mean the fetch itself worked (the URL is done, not failed).
-bool IsDoneReason(const std::string& reason) {
-  return reason.empty() || reason == "redirect" || reason == "not_html" || reason == "noindex";
-}
 
 }  // namespace
 
@@ -79,6 +77,203 @@ AckMsg Ingest::Reject(const std::string& contributor, const ResultMsg& batch,
   return ack;
 }
 
+namespace {
+
+// Reasons under which the fetch worked and the URL is done though no record
+// is stored: the page moved, is not a page, opted out, or is unchanged.
+bool IsDoneReason(const std::string& reason) {
+  return reason.empty() || reason == "redirect" || reason == "not_html" ||
+         reason == "noindex" || reason == "noai" || reason == "tdm_reserved" ||
+         reason == "not_modified" || reason == "sitemap";
+}
+
+// Next revisit interval: Nutch's adaptive schedule (-20% after a change,
+// +40% after none), within the policy's bounds.
+int64_t NextInterval(const RecrawlPolicy& p, int64_t current, bool first, bool changed) {
+  if (first || current <= 0) return p.interval_ms;
+  const double next = static_cast<double>(current) * (changed ? 0.8 : 1.4);
+  return std::clamp<int64_t>(static_cast<int64_t>(next), p.min_interval_ms, p.max_interval_ms);
+}
+
+}  // namespace
+
+Ingest::PageOutcome Ingest::ApplyPages(const ActiveLease& lease, const CrawlInfo& crawl,
+                                       const std::string& contributor, const ResultMsg& batch,
+                                       int64_t now) {
+  Db* db = store_->db();
+  const CrawlSpec& spec = crawl.spec;
+  PageOutcome out;
+  HostOutcome health;
+  Stmt& row = db->Cached(
+      "SELECT state, lease_id, depth, redirects, attempts, kind, visits, "
+      "COALESCE(text_sha256,''), COALESCE(interval_ms,0), url FROM frontier "
+      "WHERE id=? AND crawl_id=?");
+  Stmt& finish = db->Cached(
+      "UPDATE frontier SET state=?, reason=?, detail=?, status=?, attempts=?, lease_id=NULL, "
+      "updated_at=? WHERE id=?");
+  Stmt& requeue = db->Cached(
+      "UPDATE frontier SET state='queued', reason=?, detail=?, status=?, attempts=?, "
+      "lease_id=NULL, updated_at=? WHERE id=?");
+  Stmt& visit = db->Cached(
+      "UPDATE frontier SET visits=?1, etag=IIF(?8, ?2, etag), "
+      "last_modified=IIF(?8, ?3, last_modified), text_sha256=COALESCE(?4, text_sha256), "
+      "interval_ms=?5, next_visit_at=?6 WHERE id=?7");
+  Stmt& refresh = db->Cached(
+      "UPDATE records SET fetched_at=? WHERE id=(SELECT MAX(id) FROM records WHERE frontier_id=?)");
+  Stmt& insert_record = db->Cached(
+      "INSERT OR IGNORE INTO records(crawl_id, frontier_id, visit, url, final_url, status, "
+      "fetched_at, content_type, title, text, lang, canonical, outlinks, depth, body_bytes, "
+      "body_sha256, text_sha256, contributor, lease_id, batch_id, stored_at) "
+      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  auto bind_opt = [](Stmt& s, int i, const std::string& v) {
+    if (v.empty()) {
+      s.BindNull(i);
+    } else {
+      s.Bind(i, v);
+    }
+  };
+  int64_t requeued = 0;
+  for (const auto& e : batch.entries) {
+    row.Bind(1, e.task_id).Bind(2, lease.crawl_id);
+    if (!row.Step()) {  // cannot happen: every task was checked above
+      row.Reset();
+      continue;
+    }
+    const std::string state = row.Text(0);
+    const int64_t row_lease = row.IsNull(1) ? 0 : row.Int(1);
+    const int64_t depth = row.Int(2), redirects = row.Int(3), attempts = row.Int(4) + 1;
+    const bool is_sitemap = row.TextView(5) == "sitemap";
+    const int64_t visits = row.Int(6);
+    const std::string last_hash = row.Text(7);
+    const int64_t interval = row.Int(8);
+    const std::string url = row.Text(9);
+    row.Reset();
+    // Accept the work if the URL is still ours, or back in the queue after our
+    // lease lapsed and nobody else has been given it (the row keeps the id of
+    // the last lease that held it); otherwise it was done or re-leased elsewhere.
+    const bool ours = row_lease == lease.id && (state == "leased" || state == "queued");
+    if (!ours) continue;
+    ++out.finished;
+    if (state == "queued") ++requeued;  // it was counted as queued on its host
+
+    std::string reason = e.reason;
+    std::string detail = e.detail;
+    if (reason == "deferred") {
+      // Never attempted: the server asked the worker to back off first.
+      requeue.Bind(1, reason).Bind(2, detail).Bind(3, e.status).Bind(4, attempts - 1);
+      requeue.Bind(5, now).Bind(6, e.task_id).Run();
+      db->Cached("UPDATE hosts SET queued=queued+1 WHERE id=?").Bind(1, lease.host_id).Run();
+      continue;
+    }
+    if (e.status > 0) {
+      health.responses += 1;
+      health.response_ms_sum += e.elapsed_ms;
+    }
+    if (health.ip.empty()) health.ip = e.remote_ip;
+    if (e.status == 429 || e.status == 503) {
+      health.throttled = true;
+      health.retry_after_ms = std::max(health.retry_after_ms, e.retry_after_ms);
+    }
+    if (reason == "sitemap" && !is_sitemap) reason = "not_html";  // a worker cannot promote a page
+
+    // A page that names another URL as canonical is not stored under its own
+    // URL: the canonical one is queued instead (like a redirect), so each
+    // resource is stored once however many URLs lead to it.
+    std::string canonical_target;
+    if (reason.empty() && spec.follow_canonical && !e.canonical.empty()) {
+      const std::string target = frontier_->CanonicalFor(lease.crawl_id, e.canonical);
+      const std::string self =
+          frontier_->CanonicalFor(lease.crawl_id, e.final_url.empty() ? url : e.final_url);
+      if (!target.empty() && target != self && target != url &&
+          frontier_->Exclusion(lease.crawl_id, target).empty()) {
+        reason = "non_canonical";
+        detail = target;
+        canonical_target = target;
+      }
+    }
+    const bool done = IsDoneReason(reason) || reason == "non_canonical";
+    if (done || !IsRetryable(reason, e.status) || attempts >= spec.max_attempts) {
+      finish.Bind(1, done ? "done" : "failed");
+      bind_opt(finish, 2, reason);
+      bind_opt(finish, 3, reason == "redirect" ? e.location : detail);
+      finish.Bind(4, e.status).Bind(5, attempts).Bind(6, now).Bind(7, e.task_id).Run();
+    } else {
+      requeue.Bind(1, reason);
+      bind_opt(requeue, 2, detail);
+      requeue.Bind(3, e.status).Bind(4, attempts).Bind(5, now).Bind(6, e.task_id).Run();
+      db->Cached("UPDATE hosts SET queued=queued+1 WHERE id=?").Bind(1, lease.host_id).Run();
+    }
+    if (done) {
+      ++health.successes;
+    } else {
+      ++health.errors;
+    }
+
+    if (reason.empty() || reason == "not_modified") {
+      // A visit of a page: store a record unless its text is what we have.
+      const bool changed = reason.empty() && e.text_sha256 != last_hash;
+      if (changed) {
+        insert_record.Bind(1, lease.crawl_id).Bind(2, e.task_id).Bind(3, visits + 1).Bind(4, url);
+        insert_record.Bind(5, e.final_url.empty() ? url : e.final_url).Bind(6, e.status);
+        insert_record.Bind(7, e.fetched_at).Bind(8, e.content_type).Bind(9, e.title);
+        insert_record.Bind(10, e.text).Bind(11, e.lang).Bind(12, e.canonical);
+        insert_record.Bind(13, DumpJson(json(e.outlinks))).Bind(14, depth);
+        insert_record.Bind(15, e.body_bytes).Bind(16, e.body_sha256).Bind(17, e.text_sha256);
+        insert_record.Bind(18, contributor).Bind(19, lease.id).Bind(20, batch.batch_id);
+        insert_record.Bind(21, now).Run();
+        if (db->Changes() > 0) {
+          ++out.stored;
+          out.bytes += e.body_bytes;
+        }
+      } else {
+        refresh.Bind(1, e.fetched_at > 0 ? e.fetched_at : now).Bind(2, e.task_id).Run();
+      }
+      const int64_t next = NextInterval(spec.recrawl, interval, visits == 0, changed);
+      // A 304 keeps the validators and text hash of the copy we hold.
+      visit.Bind(1, visits + 1);
+      bind_opt(visit, 2, e.etag);
+      bind_opt(visit, 3, e.last_modified);
+      bind_opt(visit, 4, reason.empty() ? e.text_sha256 : "");
+      if (spec.recrawl.enabled) {
+        visit.Bind(5, next).Bind(6, now + next);
+      } else {
+        visit.BindNull(5).BindNull(6);
+      }
+      visit.Bind(7, e.task_id).Bind(8, static_cast<int64_t>(reason.empty() ? 1 : 0)).Run();
+    }
+    if (reason.empty() || reason == "noindex" || reason == "noai" || reason == "tdm_reserved" ||
+        reason == "non_canonical") {
+      if (visits == 0) frontier_->Admit(lease.crawl_id, e.outlinks, depth + 1);
+    }
+    if (!canonical_target.empty()) frontier_->Admit(lease.crawl_id, {canonical_target}, depth);
+    if (reason == "redirect" && !e.location.empty()) {
+      frontier_->Admit(lease.crawl_id, {e.location}, depth, redirects + 1);
+    }
+    if (reason == "sitemap") {
+      // Sitemap entries obey the sitemaps.org location rule: same origin only.
+      int64_t cross = 0;
+      frontier_->Admit(lease.crawl_id, e.outlinks, 1, 0, "page", lease.host, &cross);
+      frontier_->Admit(lease.crawl_id, e.sitemaps, depth + 1, 0, "sitemap", lease.host, &cross);
+      if (cross > 0) {
+        db->Cached("UPDATE frontier SET detail=COALESCE(detail,'') || ? WHERE id=?")
+            .Bind(1, "; " + std::to_string(cross) + " entries on other hosts ignored")
+            .Bind(2, e.task_id)
+            .Run();
+      }
+    }
+  }
+  if (requeued > 0) {
+    db->Cached("UPDATE hosts SET queued=MAX(0, queued-?) WHERE id=?")
+        .Bind(1, requeued)
+        .Bind(2, lease.host_id)
+        .Run();
+  }
+  if (health.successes + health.errors > 0 || health.throttled) {
+    frontier_->NoteHostOutcome(lease.crawl_id, lease.host_id, health);
+  }
+  return out;
+}
+
 AckMsg Ingest::ApplyLocked(const std::string& contributor, const ResultMsg& batch) {
   Db* db = store_->db();
   const int64_t now = clock_->NowMs();
@@ -116,10 +311,10 @@ AckMsg Ingest::ApplyLocked(const std::string& contributor, const ResultMsg& batc
     }
   }
   if (reason.empty() && lease->kind == "page") {
-    Stmt owner = db->Prepare("SELECT host FROM frontier WHERE id=? AND crawl_id=?");
+    Stmt& owner = db->Cached("SELECT host_id FROM frontier WHERE id=? AND crawl_id=?");
     for (const auto& e : batch.entries) {
       owner.Bind(1, e.task_id).Bind(2, lease->crawl_id);
-      const bool found = owner.Step() && owner.TextView(0) == lease->host;
+      const bool found = owner.Step() && owner.Int(0) == lease->host_id;
       owner.Reset();
       if (!found) {
         reason = "wrong_task (" + std::to_string(e.task_id) + ")";
@@ -134,101 +329,32 @@ AckMsg Ingest::ApplyLocked(const std::string& contributor, const ResultMsg& batc
   }
 
   const CrawlInfo* crawl = frontier_->crawl(lease->crawl_id);
-  const int64_t max_attempts = crawl ? crawl->spec.max_attempts : 3;
-  int64_t stored = 0, bytes = 0, finished = 0, errors = 0, successes = 0;
+  int64_t stored = 0, bytes = 0, finished = 0;
 
   if (lease->kind == "robots") {
+    // Task 1 is /robots.txt, task 2 /.well-known/tdmrep.json (status -1: not fetched).
+    int64_t robots_status = -1, tdm_status = -1;
+    std::string robots_txt, tdmrep;
     for (const auto& e : batch.entries) {
-      if (e.task_id != 1) continue;
       const int64_t status = e.reason.empty() || e.reason.rfind("http_", 0) == 0 ? e.status : 0;
-      frontier_->ApplyRobots(lease->crawl_id, lease->host, status, e.robots_txt);
-      ++finished;
-    }
-  } else {
-    Stmt row = db->Prepare(
-        "SELECT state, lease_id, depth, redirects, attempts, host FROM frontier "
-        "WHERE id=? AND crawl_id=?");
-    Stmt done = db->Prepare(
-        "UPDATE frontier SET state=?, reason=?, status=?, attempts=?, lease_id=NULL, "
-        "updated_at=? WHERE id=?");
-    Stmt requeue = db->Prepare(
-        "UPDATE frontier SET state='queued', reason=?, status=?, attempts=?, lease_id=NULL, "
-        "updated_at=? WHERE id=?");
-    Stmt insert_record = db->Prepare(
-        "INSERT OR IGNORE INTO records(crawl_id, frontier_id, url, final_url, status, fetched_at, "
-        "content_type, title, text, lang, canonical, outlinks, depth, body_bytes, body_sha256, "
-        "text_sha256, contributor, lease_id, batch_id, stored_at) "
-        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    int64_t requeued = 0;
-    for (const auto& e : batch.entries) {
-      row.Bind(1, e.task_id).Bind(2, lease->crawl_id);
-      if (!row.Step()) {  // cannot happen: every task was checked above
-        row.Reset();
-        continue;
-      }
-      const std::string state = row.Text(0);
-      const int64_t row_lease = row.IsNull(1) ? 0 : row.Int(1);
-      const int64_t depth = row.Int(2), redirects = row.Int(3), attempts = row.Int(4) + 1;
-      row.Reset();
-      // Accept the work if the URL is still ours, or back in the queue after our
-      // lease lapsed and nobody else has been given it (the row keeps the id of
-      // the last lease that held it); otherwise it was done or re-leased elsewhere.
-      const bool ours = row_lease == lease->id && (state == "leased" || state == "queued");
-      if (!ours) continue;
-      ++finished;
-      if (state == "queued") ++requeued;  // it was counted as queued on its host
-
-      if (IsDoneReason(e.reason) || !IsRetryable(e.reason, e.status) || attempts >= max_attempts) {
-        const bool ok = IsDoneReason(e.reason);
-        done.Bind(1, ok ? "done" : "failed");
-        if (e.reason.empty()) {
-          done.BindNull(2);
-        } else {
-          done.Bind(2, e.reason);
-        }
-        done.Bind(3, e.status).Bind(4, attempts).Bind(5, now).Bind(6, e.task_id).Run();
-      } else {
-        requeue.Bind(1, e.reason).Bind(2, e.status).Bind(3, attempts).Bind(4, now);
-        requeue.Bind(5, e.task_id).Run();
-        db->Prepare("UPDATE hosts SET queued=queued+1 WHERE crawl_id=? AND host=?")
-            .Bind(1, lease->crawl_id)
-            .Bind(2, lease->host)
-            .Run();
-      }
-      if (IsDoneReason(e.reason)) {
-        ++successes;
-      } else {
-        ++errors;
-      }
-
-      if (e.reason.empty()) {
-        insert_record.Bind(1, lease->crawl_id).Bind(2, e.task_id).Bind(3, e.url);
-        insert_record.Bind(4, e.final_url.empty() ? e.url : e.final_url).Bind(5, e.status);
-        insert_record.Bind(6, e.fetched_at).Bind(7, e.content_type).Bind(8, e.title);
-        insert_record.Bind(9, e.text).Bind(10, e.lang).Bind(11, e.canonical);
-        insert_record.Bind(12, DumpJson(json(e.outlinks))).Bind(13, depth);
-        insert_record.Bind(14, e.body_bytes).Bind(15, e.body_sha256).Bind(16, e.text_sha256);
-        insert_record.Bind(17, contributor).Bind(18, lease->id).Bind(19, batch.batch_id);
-        insert_record.Bind(20, now).Run();
-        if (db->Changes() > 0) {
-          ++stored;
-          bytes += e.body_bytes;
-        }
-        frontier_->Admit(lease->crawl_id, e.outlinks, depth + 1);
-      } else if (e.reason == "redirect" && !e.location.empty()) {
-        frontier_->Admit(lease->crawl_id, {e.location}, depth, redirects + 1);
+      if (e.task_id == 1) {
+        robots_status = status;
+        robots_txt = e.robots_txt;
+      } else if (e.task_id == 2) {
+        tdm_status = status;
+        tdmrep = e.robots_txt;
       }
     }
-    if (requeued > 0) {
-      db->Prepare("UPDATE hosts SET queued=MAX(0, queued-?) WHERE crawl_id=? AND host=?")
-          .Bind(1, requeued)
-          .Bind(2, lease->crawl_id)
-          .Bind(3, lease->host)
-          .Run();
+    // robots.txt decides the lease: a missing tdmrep.json answer counts as not fetched.
+    if (robots_status >= 0) {
+      frontier_->ApplyRobots(*lease, robots_status, robots_txt, tdm_status, tdmrep);
+      finished = lease->pending;
     }
-    if (errors + successes > 0) {
-      frontier_->NoteHostOutcome(lease->crawl_id, lease->host, successes == 0);
-    }
+  } else if (crawl != nullptr) {
+    PageOutcome out = ApplyPages(*lease, *crawl, contributor, batch, now);
+    stored = out.stored;
+    bytes = out.bytes;
+    finished = out.finished;
   }
 
   if (lease->state == "active") frontier_->FinishTasks(lease->id, finished);

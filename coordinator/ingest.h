@@ -11,7 +11,11 @@
 // Idempotence: a batch id already accepted for the contributor is acknowledged
 // as "duplicate" with its original counts and changes nothing. A task already
 // finished through another lease is skipped (no second record, no credit).
-// Credit: one page and its body bytes per stored web_page record.
+// Credit: one page and its body bytes per stored web_page record. A revisit
+// whose text is unchanged (or a 304) stores nothing and earns nothing; it
+// refreshes the last record's fetched_at. Opted-out pages (noindex, noai,
+// tdm_reserved) and pages whose rel=canonical names another URL
+// (non_canonical) are done without a record.
 #pragma once
 
 #include <string>
@@ -43,7 +47,12 @@ class Ingest {
   const IngestStats& stats() const { return stats_; }
 
  private:
+  struct PageOutcome {
+    int64_t stored = 0, bytes = 0, finished = 0;
+  };
   AckMsg ApplyLocked(const std::string& contributor, const ResultMsg& batch);
+  PageOutcome ApplyPages(const ActiveLease& lease, const CrawlInfo& crawl,
+                         const std::string& contributor, const ResultMsg& batch, int64_t now);
   AckMsg Reject(const std::string& contributor, const ResultMsg& batch, const std::string& reason);
 
   Store* store_;

@@ -235,8 +235,9 @@ void CoordinatorServer::Handle(const std::string& routing_id,
     return;
   }
   if (env.command == "RELEASE") {
-    int64_t lease_id = 0;
-    if (Status s = DecodeLeaseRef("RELEASE", env.body, &lease_id, nullptr); !s.ok()) {
+    int64_t lease_id = 0, retry_after_ms = 0;
+    if (Status s = DecodeLeaseRef("RELEASE", env.body, &lease_id, nullptr, &retry_after_ms);
+        !s.ok()) {
       return SendError(routing_id, s.code(), s.message(), "RELEASE");
     }
     try {
@@ -245,7 +246,7 @@ void CoordinatorServer::Handle(const std::string& routing_id,
         return SendError(routing_id, "unknown_lease", "no such lease of yours", "RELEASE");
       }
       Transaction tx(store_->db());
-      frontier_->FetchesDone(lease_id);
+      frontier_->FetchesDone(lease_id, retry_after_ms);
       tx.Commit();
     } catch (const SqliteError& e) {
       log_.Warn(std::string("release failed: ") + e.what());
@@ -377,6 +378,7 @@ void CoordinatorServer::Housekeeping() {
       }
       dispatch_needed_ = true;
     }
+    if (frontier_->RequeueDue(10000) > 0) dispatch_needed_ = true;  // recrawls due
     for (const auto& name : frontier_->FinishIdleCrawls()) log_.Info("crawl " + name + " is done");
     tx.Commit();
   } catch (const SqliteError& e) {

@@ -8,7 +8,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -18,41 +18,66 @@ CREATE TABLE IF NOT EXISTS crawls(
   spec TEXT NOT NULL,
   state TEXT NOT NULL CHECK(state IN ('running','paused','cancelled','done')),
   created_at INTEGER NOT NULL,
-  finished_at INTEGER);
+  finished_at INTEGER,
+  admitted INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS hosts(
+  id INTEGER PRIMARY KEY,
   crawl_id INTEGER NOT NULL REFERENCES crawls(id),
   host TEXT NOT NULL,
   queued INTEGER NOT NULL DEFAULT 0,
   next_fetch_at INTEGER NOT NULL DEFAULT 0,
   lease_id INTEGER,
   delay_ms INTEGER NOT NULL,
+  base_delay_ms INTEGER NOT NULL,
+  response_ms INTEGER NOT NULL DEFAULT 0,
+  ip TEXT,
   robots_state TEXT NOT NULL DEFAULT 'unknown' CHECK(robots_state IN ('unknown','ready')),
   robots_status INTEGER,
   robots_txt TEXT,
   robots_fetched_at INTEGER,
+  robots_expires_at INTEGER,
   robots_failures INTEGER NOT NULL DEFAULT 0,
+  tdmrep_status INTEGER,
+  tdmrep TEXT,
   consecutive_errors INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY(crawl_id, host));
-CREATE INDEX IF NOT EXISTS hosts_ready ON hosts(next_fetch_at) WHERE queued > 0 AND lease_id IS NULL;
+  backoff_until INTEGER NOT NULL DEFAULT 0,
+  UNIQUE(crawl_id, host));
+CREATE INDEX IF NOT EXISTS hosts_ready ON hosts(crawl_id, next_fetch_at)
+  WHERE queued > 0 AND lease_id IS NULL;
 CREATE INDEX IF NOT EXISTS hosts_lease ON hosts(lease_id) WHERE lease_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS addresses(
+  ip TEXT PRIMARY KEY,
+  leases INTEGER NOT NULL DEFAULT 0,
+  next_fetch_at INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS frontier(
   id INTEGER PRIMARY KEY,
   crawl_id INTEGER NOT NULL REFERENCES crawls(id),
+  host_id INTEGER NOT NULL,
+  url_hash INTEGER NOT NULL,
   url TEXT NOT NULL,
-  host TEXT NOT NULL,
+  kind TEXT NOT NULL DEFAULT 'page' CHECK(kind IN ('page','sitemap')),
   depth INTEGER NOT NULL,
   redirects INTEGER NOT NULL DEFAULT 0,
   state TEXT NOT NULL CHECK(state IN ('queued','leased','done','failed','excluded')),
   reason TEXT,
+  detail TEXT,
   status INTEGER,
   attempts INTEGER NOT NULL DEFAULT 0,
   lease_id INTEGER,
   discovered_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
-  UNIQUE(crawl_id, url));
-CREATE INDEX IF NOT EXISTS frontier_queue ON frontier(crawl_id, host, state, depth, id);
+  visits INTEGER NOT NULL DEFAULT 0,
+  etag TEXT,
+  last_modified TEXT,
+  text_sha256 TEXT,
+  interval_ms INTEGER,
+  next_visit_at INTEGER);
+CREATE UNIQUE INDEX IF NOT EXISTS frontier_url ON frontier(host_id, url_hash);
+CREATE INDEX IF NOT EXISTS frontier_queue ON frontier(host_id, depth, id) WHERE state='queued';
 CREATE INDEX IF NOT EXISTS frontier_state ON frontier(crawl_id, state);
 CREATE INDEX IF NOT EXISTS frontier_lease ON frontier(lease_id) WHERE lease_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS frontier_revisit ON frontier(next_visit_at)
+  WHERE next_visit_at IS NOT NULL AND state='done';
 CREATE TABLE IF NOT EXISTS leases(
   id INTEGER PRIMARY KEY,
   crawl_id INTEGER NOT NULL,
@@ -65,12 +90,14 @@ CREATE TABLE IF NOT EXISTS leases(
   pending INTEGER NOT NULL,
   issued_at INTEGER NOT NULL,
   expires_at INTEGER NOT NULL,
+  ip TEXT,
   state TEXT NOT NULL CHECK(state IN ('active','done','expired','cancelled')));
 CREATE INDEX IF NOT EXISTS leases_active ON leases(state, expires_at);
 CREATE TABLE IF NOT EXISTS records(
   id INTEGER PRIMARY KEY,
   crawl_id INTEGER NOT NULL,
-  frontier_id INTEGER NOT NULL UNIQUE,
+  frontier_id INTEGER NOT NULL,
+  visit INTEGER NOT NULL DEFAULT 1,
   url TEXT NOT NULL,
   final_url TEXT NOT NULL,
   status INTEGER NOT NULL,
@@ -88,7 +115,8 @@ CREATE TABLE IF NOT EXISTS records(
   contributor TEXT NOT NULL,
   lease_id INTEGER NOT NULL,
   batch_id TEXT NOT NULL,
-  stored_at INTEGER NOT NULL);
+  stored_at INTEGER NOT NULL,
+  UNIQUE(frontier_id, visit));
 CREATE INDEX IF NOT EXISTS records_crawl ON records(crawl_id, id);
 CREATE TABLE IF NOT EXISTS contributors(
   key TEXT PRIMARY KEY,
@@ -154,7 +182,7 @@ Status Store::Open(const std::string& path, Store* out) {
 
 void Store::Migrate() {
   Transaction tx(&db_);
-  db_.Exec(kSchema);
+  db_.Exec("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
   Stmt get = db_.Prepare("SELECT value FROM meta WHERE key='schema_version'");
   if (get.Step()) {
     const int v = std::stoi(get.Text(0));
@@ -163,13 +191,21 @@ void Store::Migrate() {
                         " is newer than this swarmcrawl supports (" +
                         std::to_string(kSchemaVersion) + "); upgrade swarmcrawl");
     }
+    if (v < kSchemaVersion) {
+      // Version 1 predates per-host URL hashing; its frontier cannot be
+      // converted in place without rehashing every row.
+      throw SqliteError("database schema version " + std::to_string(v) +
+                        " is from an older swarmcrawl; export its records with that version "
+                        "and start a new database");
+    }
+    get.Reset();
   } else {
     get.Reset();
     db_.Prepare("INSERT INTO meta(key, value) VALUES('schema_version', ?)")
         .Bind(1, std::to_string(kSchemaVersion))
         .Run();
   }
-  get.Reset();
+  db_.Exec(kSchema);
   tx.Commit();
 }
 

@@ -183,6 +183,17 @@ Status DecodeLease(const json& body, LeaseMsg* out) {
   if (r.ok() && out->kind != "page" && out->kind != "robots") {
     r.Fail(r.Path("kind"), "must be \"page\" or \"robots\"");
   }
+  const json* tokens = r.Array("ai_tokens", false, 100);
+  out->ai_tokens.clear();
+  for (size_t i = 0; tokens != nullptr && i < tokens->size(); ++i) {
+    const json& t = (*tokens)[i];
+    if (!t.is_string() || t.get_ref<const std::string&>().size() > 64) {
+      r.Fail(r.Path("ai_tokens") + "[" + std::to_string(i) + "]",
+             "expected a string of at most 64 bytes");
+      break;
+    }
+    out->ai_tokens.push_back(t.get<std::string>());
+  }
   const json* tasks = r.Array("tasks", true, kMaxTasksPerLease);
   if (!r.ok()) return r.status();
   out->tasks.clear();
@@ -192,6 +203,14 @@ Status DecodeLease(const json& body, LeaseMsg* out) {
     TaskSpec task;
     t.Int("task_id", &task.task_id, true, 1, INT64_MAX);
     t.Str("url", &task.url, true, kMaxUrlBytes);
+    t.Str("kind", &task.kind, false, 16);
+    t.Str("etag", &task.etag, false, 256);
+    t.Str("last_modified", &task.last_modified, false, 128);
+    t.Int("tdm_reservation", &task.tdm_reservation, false, -1, 1);
+    t.Str("tdm_policy", &task.tdm_policy, false, 2048);
+    if (t.ok() && !task.kind.empty() && task.kind != "sitemap") {
+      t.Fail(t.Path("kind"), "must be absent or \"sitemap\"");
+    }
     if (!t.ok()) return t.status();
     out->tasks.push_back(std::move(task));
   }
@@ -218,19 +237,30 @@ static Status DecodeEntry(const json& j, const std::string& path, ResultEntry* e
   r.Str("canonical", &e->canonical, false, kMaxUrlBytes);
   r.Str("location", &e->location, false, kMaxUrlBytes);
   r.Str("robots_txt", &e->robots_txt, false, 512 << 10);
-  const json* links = r.Array("outlinks", false, kMaxOutlinksPerEntry);
-  if (!r.ok()) return r.status();
-  e->outlinks.clear();
-  if (links != nullptr) {
-    e->outlinks.reserve(links->size());
+  r.Str("remote_ip", &e->remote_ip, false, 64, "0123456789abcdefABCDEF.:");
+  r.Str("etag", &e->etag, false, 256);
+  r.Str("last_modified", &e->last_modified, false, 128);
+  r.Int("retry_after_ms", &e->retry_after_ms, false, 0, 30LL * 86400000);
+  for (auto [key, list] : {std::pair{"outlinks", &e->outlinks}, std::pair{"sitemaps", &e->sitemaps}}) {
+    const json* links = r.Array(key, false, kMaxOutlinksPerEntry);
+    if (!r.ok()) return r.status();
+    list->clear();
+    if (links == nullptr) continue;
+    list->reserve(links->size());
+    size_t bytes = 0;
     for (size_t i = 0; i < links->size(); ++i) {
       const json& l = (*links)[i];
       if (!l.is_string() || l.get_ref<const std::string&>().size() > kMaxUrlBytes) {
-        return Status::Error("bad_field", path + ".outlinks[" + std::to_string(i) +
+        return Status::Error("bad_field", path + "." + key + "[" + std::to_string(i) +
                                               "]: expected a URL string of at most " +
                                               std::to_string(kMaxUrlBytes) + " bytes");
       }
-      e->outlinks.push_back(l.get<std::string>());
+      bytes += l.get_ref<const std::string&>().size();
+      if (bytes > kMaxOutlinkBytesPerEntry) {
+        return Status::Error("bad_field", path + "." + key + ": more than " +
+                                              std::to_string(kMaxOutlinkBytesPerEntry) + " bytes");
+      }
+      list->push_back(l.get<std::string>());
     }
   }
   return Status::OK();
@@ -272,10 +302,11 @@ Status DecodeError(const json& body, ErrorMsg* out) {
 }
 
 Status DecodeLeaseRef(std::string_view command, const json& body, int64_t* lease_id,
-                      std::string* reason) {
+                      std::string* reason, int64_t* retry_after_ms) {
   FieldReader r(body, std::string(command));
   r.Int("lease_id", lease_id, true, 1, INT64_MAX);
   if (reason != nullptr) r.Str("reason", reason, false, 1024);
+  if (retry_after_ms != nullptr) r.Int("retry_after_ms", retry_after_ms, false, 0, 30LL * 86400000);
   return r.status();
 }
 
@@ -292,12 +323,22 @@ json Encode(const WelcomeMsg& m) {
 json Encode(const RequestMsg& m) { return {{"credit", m.credit}}; }
 json Encode(const LeaseMsg& m) {
   json tasks = json::array();
-  for (const auto& t : m.tasks) tasks.push_back({{"task_id", t.task_id}, {"url", t.url}});
-  return {{"lease_id", m.lease_id},     {"nonce", m.nonce},
-          {"crawl", m.crawl},           {"kind", m.kind},
-          {"host", m.host},             {"user_agent", m.user_agent},
-          {"delay_ms", m.delay_ms},     {"concurrency", m.concurrency},
-          {"expires_in_ms", m.expires_in_ms}, {"tasks", std::move(tasks)}};
+  for (const auto& t : m.tasks) {
+    json j = {{"task_id", t.task_id}, {"url", t.url}};
+    if (!t.kind.empty()) j["kind"] = t.kind;
+    if (!t.etag.empty()) j["etag"] = t.etag;
+    if (!t.last_modified.empty()) j["last_modified"] = t.last_modified;
+    if (t.tdm_reservation >= 0) j["tdm_reservation"] = t.tdm_reservation;
+    if (!t.tdm_policy.empty()) j["tdm_policy"] = t.tdm_policy;
+    tasks.push_back(std::move(j));
+  }
+  json j = {{"lease_id", m.lease_id},     {"nonce", m.nonce},
+            {"crawl", m.crawl},           {"kind", m.kind},
+            {"host", m.host},             {"user_agent", m.user_agent},
+            {"delay_ms", m.delay_ms},     {"concurrency", m.concurrency},
+            {"expires_in_ms", m.expires_in_ms}, {"tasks", std::move(tasks)}};
+  if (!m.ai_tokens.empty()) j["ai_tokens"] = m.ai_tokens;
+  return j;
 }
 json Encode(const ResultMsg& m) {
   json entries = json::array();
@@ -320,7 +361,12 @@ json Encode(const ResultMsg& m) {
     put("canonical", e.canonical);
     put("location", e.location);
     put("robots_txt", e.robots_txt);
+    put("remote_ip", e.remote_ip);
+    put("etag", e.etag);
+    put("last_modified", e.last_modified);
+    if (e.retry_after_ms > 0) j["retry_after_ms"] = e.retry_after_ms;
     if (!e.outlinks.empty()) j["outlinks"] = e.outlinks;
+    if (!e.sitemaps.empty()) j["sitemaps"] = e.sitemaps;
     entries.push_back(std::move(j));
   }
   return {{"batch_id", m.batch_id}, {"lease_id", m.lease_id},
@@ -363,6 +409,7 @@ std::string ManifestBytes(std::string_view contributor, const ResultMsg& batch,
     field(e.text_sha256);
     m.append(" ");
     m.append(OutlinksSha256(e.outlinks));
+    if (!e.sitemaps.empty()) m.append(" ").append(OutlinksSha256(e.sitemaps));
     m.append("\n");
   }
   return m;

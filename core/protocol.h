@@ -24,10 +24,10 @@ inline constexpr int kProtocolVersion = 1;
 inline constexpr size_t kMaxMessageBytes = 32u << 20;
 inline constexpr size_t kMaxTasksPerLease = 4096;
 inline constexpr size_t kMaxEntriesPerBatch = 4096;
-inline constexpr size_t kMaxOutlinksPerEntry = 10000;
+inline constexpr size_t kMaxOutlinksPerEntry = 50000;  // a sitemap lists up to 50,000
 inline constexpr size_t kMaxUrlBytes = 8192;
 inline constexpr size_t kMaxTextBytes = 4u << 20;
-inline constexpr size_t kMaxOutlinkBytesPerEntry = 2u << 20;
+inline constexpr size_t kMaxOutlinkBytesPerEntry = 8u << 20;
 inline constexpr size_t kMaxTitleBytes = 64u << 10;
 // A worker cuts result batches at this many bytes (well under kMaxMessageBytes).
 inline constexpr size_t kMaxBatchBytes = 8u << 20;
@@ -64,6 +64,11 @@ struct RequestMsg {
 struct TaskSpec {
   int64_t task_id = 0;
   std::string url;
+  std::string kind;           // "" (a page) or "sitemap" (a sitemap or feed to read)
+  std::string etag;           // validators of the last visit, for a conditional GET
+  std::string last_modified;
+  int64_t tdm_reservation = -1;  // TDMRep from /.well-known/tdmrep.json: -1 unset, 0, 1
+  std::string tdm_policy;
 };
 
 struct LeaseMsg {
@@ -77,6 +82,9 @@ struct LeaseMsg {
   int64_t concurrency = 1;
   int64_t expires_in_ms = 0;
   std::vector<TaskSpec> tasks;
+  // robots.txt tokens of AI crawlers; X-Robots-Tag directives addressed to
+  // them count as AI opt-outs.
+  std::vector<std::string> ai_tokens;
 };
 
 struct ResultEntry {
@@ -98,7 +106,12 @@ struct ResultEntry {
   std::string canonical;
   std::vector<std::string> outlinks;
   std::string location;    // resolved redirect target (reason "redirect")
-  std::string robots_txt;  // body of a robots task
+  std::string robots_txt;  // body of a robots-lease task (robots.txt or tdmrep.json)
+  std::string remote_ip;   // address the response came from
+  std::string etag;        // validators of a 200 response, for the next visit
+  std::string last_modified;
+  int64_t retry_after_ms = 0;          // server's Retry-After on 429/503
+  std::vector<std::string> sitemaps;   // child sitemaps of a sitemap index
 };
 
 struct ResultMsg {
@@ -129,9 +142,10 @@ Status DecodeLease(const nlohmann::json& body, LeaseMsg* out);
 Status DecodeResult(const nlohmann::json& body, ResultMsg* out);
 Status DecodeAck(const nlohmann::json& body, AckMsg* out);
 Status DecodeError(const nlohmann::json& body, ErrorMsg* out);
-// RELEASE and CANCEL carry a lease id (and CANCEL an optional reason).
+// RELEASE and CANCEL carry a lease id (CANCEL an optional reason, RELEASE an
+// optional retry_after_ms: the server asked to be left alone that long).
 Status DecodeLeaseRef(std::string_view command, const nlohmann::json& body, int64_t* lease_id,
-                      std::string* reason);
+                      std::string* reason, int64_t* retry_after_ms = nullptr);
 
 nlohmann::json Encode(const HelloMsg& m);
 nlohmann::json Encode(const WelcomeMsg& m);

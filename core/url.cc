@@ -183,6 +183,21 @@ bool IsAscii(std::string_view s) {
   return true;
 }
 
+// curl accepts host names that no resolver does and that would put raw bytes
+// into a canonical URL: empty labels (".com", "a..b"; IDN mapping can produce
+// them, e.g. from a lone U+200D or an ideographic full stop) and control
+// bytes. A single trailing dot (a fully qualified name) is fine.
+Status CheckHost(std::string_view host) {
+  if (host.front() == '[') return Status::OK();  // an IPv6 literal, validated by curl
+  for (const unsigned char c : host) {
+    if (c <= 0x20 || c == 0x7f) return Status::Error("bad_url", "control character in host name");
+  }
+  if (host.front() == '.' || host.find("..") != std::string_view::npos) {
+    return Status::Error("bad_url", "empty label in host name");
+  }
+  return Status::OK();
+}
+
 // Output of the parsed-handle -> canonical string step. `host` keeps the
 // brackets of an IPv6 literal.
 struct Canonical {
@@ -234,6 +249,7 @@ Status Assemble(CURLU* h, std::string* out, Canonical* parts, int depth) {
 #endif
   }
   if (host.view().empty()) return Status::Error("bad_url", "empty host");
+  if (Status s = CheckHost(host.view()); !s.ok()) return s;
 
   int port_number = https ? 443 : 80;
   bool default_port = true;
@@ -323,7 +339,196 @@ struct ResolverBase {
   CurluPtr scratch;
 };
 
+// Lower-cases ASCII and decodes %XX escapes (stray '%' kept) of a query or
+// path parameter name.
+std::string DecodeName(std::string_view name) {
+  std::string out;
+  out.reserve(name.size());
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (name[i] == '%' && i + 2 < name.size()) {
+      const int hi = HexDigitValue(name[i + 1]);
+      const int lo = HexDigitValue(name[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(AsciiLower(static_cast<char>(hi * 16 + lo)));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(AsciiLower(name[i]));
+  }
+  return out;
+}
+
+// True if the decoded, lower-cased `name` matches the filter entry `entry`
+// (compared ignoring ASCII case; a trailing '*' makes it a prefix). An empty
+// entry or a lone '*' matches nothing.
+bool EntryMatches(std::string_view entry, std::string_view name) {
+  const bool prefix = !entry.empty() && entry.back() == '*';
+  if (prefix) entry.remove_suffix(1);
+  if (entry.empty()) return false;
+  if (prefix ? name.size() < entry.size() : name.size() != entry.size()) return false;
+  for (size_t i = 0; i < entry.size(); ++i) {
+    if (AsciiLower(entry[i]) != name[i]) return false;
+  }
+  return true;
+}
+
+// The session-id names whose path-parameter form (";jsessionid=...") is
+// removed too, when the filter drops them.
+constexpr std::string_view kSessionIdNames[] = {
+    "jsessionid", "phpsessid", "sid", "sessionid", "session_id", "aspsessionid*", "cfid", "cftoken",
+};
+
+bool IsSessionIdName(std::string_view decoded_name) {
+  for (const std::string_view entry : kSessionIdNames) {
+    if (EntryMatches(entry, decoded_name)) return true;
+  }
+  return false;
+}
+
+// Appends `path` to *out without the ";name=value" parameters of session-id
+// names the filter drops. Returns true if any was removed.
+bool StripPathParams(std::string_view path, const QueryFilter& filter, std::string* out) {
+  bool changed = false;
+  size_t i = 0;
+  while (i < path.size()) {
+    const size_t semi = path.find(';', i);
+    if (semi == std::string_view::npos) {
+      out->append(path.substr(i));
+      break;
+    }
+    out->append(path.substr(i, semi - i));
+    // The parameter runs to the next ';' or '/'.
+    size_t end = path.find_first_of(";/", semi + 1);
+    if (end == std::string_view::npos) end = path.size();
+    const std::string_view param = path.substr(semi + 1, end - semi - 1);
+    const size_t eq = param.find('=');
+    if (eq != std::string_view::npos) {
+      const std::string_view name = param.substr(0, eq);
+      if (IsSessionIdName(DecodeName(name)) && filter.Drops(name)) {
+        changed = true;
+        i = end;
+        continue;
+      }
+    }
+    out->append(path.substr(semi, end - semi));
+    i = end;
+  }
+  return changed;
+}
+
+// Appends the '&'-separated parameters of `query` the filter keeps, in order,
+// skipping empty ones. Returns true if any parameter was dropped.
+bool StripParams(std::string_view query, const QueryFilter& filter, std::string* out) {
+  bool changed = false;
+  size_t start = 0;
+  while (start <= query.size()) {
+    size_t amp = query.find('&', start);
+    if (amp == std::string_view::npos) amp = query.size();
+    const std::string_view param = query.substr(start, amp - start);
+    if (filter.Drops(param.substr(0, param.find('=')))) {
+      changed = true;
+    } else if (!param.empty()) {
+      if (!out->empty()) out->push_back('&');
+      out->append(param);
+    }
+    start = amp + 1;
+  }
+  return changed;
+}
+
 }  // namespace
+
+QueryFilter QueryFilter::Default() {
+  QueryFilter f;
+  f.names = {
+      "utm_*",     "gclid",      "dclid",   "gbraid",      "wbraid",     "fbclid",
+      "msclkid",   "yclid",      "mc_cid",  "mc_eid",      "_ga",        "_gl",
+      "igshid",    "twclid",     "li_fat_id", "_hsenc",    "_hsmi",      "mkt_tok",
+      "oly_anon_id", "oly_enc_id", "vero_id", "wickedid",  "spm",
+      // Session ids.
+      "jsessionid", "phpsessid", "sid",     "sessionid",   "session_id", "aspsessionid*",
+      "cfid",      "cftoken",
+  };
+  return f;
+}
+
+Status QueryFilter::Parse(const std::vector<std::string>& names, QueryFilter* out) {
+  QueryFilter f;
+  f.names.reserve(names.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    const std::string& name = names[i];
+    const std::string where = "query filter name [" + std::to_string(i) + "]";
+    if (name.empty() || name == "*") {
+      return Status::Error("bad_field", where + " is empty: give a parameter name or a prefix "
+                                                "followed by '*', such as \"utm_*\"");
+    }
+    for (size_t j = 0; j < name.size(); ++j) {
+      const unsigned char c = name[j];
+      if (c == '*' && j + 1 == name.size()) continue;
+      if (c <= 0x20 || c >= 0x7f || c == '&' || c == '=' || c == '#' || c == '%' || c == '*') {
+        std::string what;
+        if (c > 0x20 && c < 0x7f) {
+          what = std::string("'") + static_cast<char>(c) + "'";
+        } else {
+          what = "byte 0x";
+          what.push_back(kHex[c >> 4]);
+          what.push_back(kHex[c & 15]);
+        }
+        return Status::Error(
+            "bad_field",
+            where + " has " + what + " at offset " + std::to_string(j) +
+                ": names are printable ASCII, given decoded, without '&', '=', '#' or '%', and "
+                "'*' only at the end");
+      }
+    }
+    f.names.push_back(AsciiLower(name));
+  }
+  *out = std::move(f);
+  return Status::OK();
+}
+
+bool QueryFilter::Drops(std::string_view param_name) const {
+  if (param_name.empty() || names.empty()) return false;
+  const std::string decoded = DecodeName(param_name);
+  for (const std::string& entry : names) {
+    if (EntryMatches(entry, decoded)) return true;
+  }
+  return false;
+}
+
+std::string StripQueryParams(std::string_view canonical_url, const QueryFilter& filter) {
+  // Canonical URLs have no fragment; should one be there, it goes.
+  const std::string_view url = canonical_url.substr(0, canonical_url.find('#'));
+  if (filter.names.empty()) return std::string(url);
+  const size_t q = url.find('?');
+  const std::string_view head = url.substr(0, q);
+  const std::string_view query =
+      q == std::string_view::npos ? std::string_view() : url.substr(q + 1);
+  // The path starts at the first '/' after "scheme://".
+  const size_t sep = head.find("://");
+  size_t path_begin = sep == std::string_view::npos ? 0 : head.find('/', sep + 3);
+  if (path_begin == std::string_view::npos) path_begin = head.size();
+
+  std::string out(head.substr(0, path_begin));
+  out.reserve(url.size());
+  const bool path_changed = StripPathParams(head.substr(path_begin), filter, &out);
+  std::string kept;
+  const bool query_changed = StripParams(query, filter, &kept);
+  if (!path_changed && !query_changed) return std::string(url);
+  if (query_changed) {
+    if (!kept.empty()) out.append("?").append(kept);
+  } else if (q != std::string_view::npos) {
+    out.append("?").append(query);
+  }
+  if (path_changed) {
+    // Removing a parameter can expose a dot segment ("/..;jsessionid=x/")
+    // or empty the path; canonicalizing again restores the invariants.
+    std::string canonical;
+    if (CanonicalizeUrl(out, &canonical).ok()) return canonical;
+  }
+  return out;
+}
 
 std::string NormalizePercentEncoding(std::string_view s) {
   std::string out;

@@ -13,6 +13,7 @@
 #include <unordered_set>
 
 #include "core/url.h"
+#include "parsers/optout.h"
 
 namespace swarmcrawl {
 namespace {
@@ -939,7 +940,22 @@ struct Collected {
   const char* canonical_href = nullptr;
   bool have_lang = false;
   std::vector<std::string_view> hrefs;
+  std::string product_token;  // HtmlLimits::product_token, lower-cased
+  RobotsDirectives robots;
+  const char* tdm_reservation = nullptr;  // first <meta name=tdm-reservation> content
+  const char* tdm_policy = nullptr;       // first <meta name=tdm-policy> content
 };
+
+// Trimmed, valid UTF-8, at most `max` bytes, without copying more than needed.
+std::string ClampedValue(const char* value, size_t max) {
+  if (value == nullptr) return std::string();
+  std::string_view v = Trim(value);
+  // Sanitizing never shrinks text, so a character split by this cut becomes
+  // a U+FFFD beyond `max`, which TruncateUtf8 then drops.
+  std::string out = SanitizeUtf8(v.substr(0, max + 4));
+  TruncateUtf8(&out, max);
+  return out;
+}
 
 void VisitElement(const GumboNode* node, const WalkItem& item, const HtmlLimits& limits,
                   HtmlPage* page, Collected* got, TextBuilder* text,
@@ -983,18 +999,17 @@ void VisitElement(const GumboNode* node, const WalkItem& item, const HtmlLimits&
         }
         break;
       case GUMBO_TAG_META: {
-        const char* name = Attr(el, "name");
+        const char* name_attr = Attr(el, "name");
         const char* content = Attr(el, "content");
-        if (name != nullptr && content != nullptr && EqualsIgnoreCase(Trim(name), "robots")) {
-          ForEachToken(content, ", \t\n\r\f", [&](std::string_view t) {
-            if (EqualsIgnoreCase(t, "noindex")) {
-              page->meta_noindex = true;
-            } else if (EqualsIgnoreCase(t, "nofollow")) {
-              page->meta_nofollow = true;
-            } else if (EqualsIgnoreCase(t, "none")) {
-              page->meta_noindex = page->meta_nofollow = true;
-            }
-          });
+        if (name_attr == nullptr || content == nullptr) break;
+        const std::string_view name = Trim(name_attr);
+        if (EqualsIgnoreCase(name, "robots") ||
+            (!got->product_token.empty() && EqualsIgnoreCase(name, got->product_token))) {
+          ApplyRobotsDirectives(content, &got->robots);
+        } else if (EqualsIgnoreCase(name, "tdm-reservation")) {
+          if (got->tdm_reservation == nullptr) got->tdm_reservation = content;
+        } else if (EqualsIgnoreCase(name, "tdm-policy")) {
+          if (got->tdm_policy == nullptr) got->tdm_policy = content;
         }
         break;
       }
@@ -1151,6 +1166,7 @@ HtmlPage ParseHtmlPage(std::string_view html, std::string_view page_url,
   const GumboOutput* output = gumbo_parse_with_options(&options, html.data(), parse_len);
 
   Collected got;
+  got.product_token = AsciiLower(limits.product_token);
   TextBuilder text(&page.text, limits.max_text_bytes);
   if (output != nullptr && output->root != nullptr) {
     Walk(output->root, limits, &page, &got, &text);
@@ -1161,6 +1177,13 @@ HtmlPage ParseHtmlPage(std::string_view html, std::string_view page_url,
   page.title = CollapseWhitespace(got.raw_title);
   SanitizeInPlace(&page.title);
   SanitizeInPlace(&page.lang);
+  page.meta_noindex = got.robots.noindex;
+  page.meta_nofollow = got.robots.nofollow;
+  page.meta_noai = got.robots.noai;
+  page.meta_noimageai = got.robots.noimageai;
+  // The attribute strings live in `arena`, which is alive until this function returns.
+  page.tdm_reservation = ClampedValue(got.tdm_reservation, kMaxTdmValueBytes);
+  page.tdm_policy = ClampedValue(got.tdm_policy, kMaxTdmValueBytes);
 
   // Links are resolved after the walk because <base href> applies to the
   // whole document, including links that precede it.

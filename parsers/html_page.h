@@ -1,14 +1,17 @@
 // HtmlPage: one Gumbo parse of an HTML document into what a web_page record needs.
 //
 // The document is parsed exactly once; title, plain text, outlinks, <base href>,
-// <link rel=canonical>, <html lang> and robots meta directives all come from the
-// same tree walk. Hostile input is bounded: the walk is iterative (no recursion,
-// so 100,000-deep nesting cannot overflow the stack), stops descending past
-// `max_depth`, keeps at most `max_links` outlinks and `max_text_bytes` of text.
+// <link rel=canonical>, <html lang> and the opt-out <meta> elements (robots
+// directives, see parsers/optout.h, and TDMRep tdm-reservation / tdm-policy)
+// all come from the same tree walk. Hostile input is bounded: the walk is
+// iterative (no recursion, so 100,000-deep nesting cannot overflow the stack),
+// stops descending past `max_depth`, keeps at most `max_links` outlinks and
+// `max_text_bytes` of text.
 // Because Gumbo's tree builder is quadratic in nesting depth, a cheap pre-scan
 // also estimates nesting and hands Gumbo only the input before the point where
 // it would first exceed `max_depth` (the rest is dropped, `truncated` set).
 // Output strings are always valid UTF-8 (invalid input bytes become U+FFFD).
+// Opt-out flags are only ever set by the document, never cleared.
 #pragma once
 
 #include <cstddef>
@@ -24,6 +27,9 @@ struct HtmlLimits {
   size_t max_text_bytes = 4 << 20;  // plain text kept per page
   size_t max_parse_bytes = 4 << 20; // HTML handed to Gumbo; the rest is dropped (truncated)
   size_t max_url_bytes = 8192;      // longer <base href>, hrefs and resolved links are ignored
+  // Our robots product token, lower-case (e.g. "swarmcrawl"); <meta name=TOKEN>
+  // directives then apply like <meta name=robots>. Empty: none.
+  std::string product_token;
 };
 
 struct HtmlPage {
@@ -35,8 +41,17 @@ struct HtmlPage {
                           // else the page URL
   std::string canonical;  // <link rel=canonical> resolved, canonical form; empty if none/invalid
   std::string lang;       // <html lang>, as written (trimmed); empty if absent
-  bool meta_nofollow = false;  // <meta name=robots content=...nofollow...>
-  bool meta_noindex = false;   // <meta name=robots content=...noindex...>
+  // Robots directives (ApplyRobotsDirectives) of every <meta name=robots> and
+  // <meta name={product_token}>, names compared case-insensitively.
+  bool meta_nofollow = false;   // nofollow or none
+  bool meta_noindex = false;    // noindex or none
+  bool meta_noai = false;       // noai
+  bool meta_noimageai = false;  // noimageai
+  // Content of the first <meta name=tdm-reservation> / <meta name=tdm-policy>
+  // (name case-insensitive) as written: trimmed, at most 2048 bytes; empty if
+  // absent. Interpret with ParseTdmReservation / ResolveTdm (parsers/optout.h).
+  std::string tdm_reservation;
+  std::string tdm_policy;
   // Absolute canonical http(s) URLs of <a href> and <area href> (rel=nofollow links
   // included; none from <template>, <svg> or <math>), resolved against base_url,
   // de-duplicated, in document order.

@@ -14,6 +14,9 @@ PACKAGES=(
   nlohmann-json3-dev     # JSON
   libcli11-dev           # command line
   libcpp-httplib-dev     # test HTTP servers (and the HTTP API later)
+  libxml2-dev            # sitemaps and feeds
+  libpsl-dev publicsuffix  # registrable domains (public suffix list)
+  zlib1g-dev             # gzip sitemaps
   doctest-dev            # unit tests
   python3 python3-jsonschema  # schema validation in integration tests
   ca-certificates curl

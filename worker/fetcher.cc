@@ -92,6 +92,7 @@ struct Transfer {
   bool headers_too_large = false;
   bool out_of_memory = false;
   bool blocked = false;
+  bool body_started = false;  // header lines after this are trailers
   std::string blocked_address;
   char error[CURL_ERROR_SIZE] = {0};
 };
@@ -100,6 +101,7 @@ size_t WriteCallback(char* data, size_t size, size_t nmemb, void* userdata) {
   auto* t = static_cast<Transfer*>(userdata);
   size_t n = size * nmemb;
   std::string& body = t->result.body;
+  t->body_started = true;
   if (n > t->limits->max_body_bytes - std::min(body.size(), t->limits->max_body_bytes)) {
     t->body_too_large = true;
     return 0;
@@ -136,8 +138,14 @@ size_t HeaderCallback(char* data, size_t size, size_t nitems, void* userdata) {
       r.etag.clear();
       r.last_modified.clear();
       r.retry_after.clear();
+      r.x_robots_tag.clear();
+      r.tdm_reservation.clear();
+      r.tdm_policy.clear();
+      t->body_started = false;
       return n;
     }
+    // Trailers must not rewrite what the response's headers said.
+    if (t->body_started) return n;
     size_t colon = line.find(':');
     if (colon == std::string_view::npos) return n;
     std::string_view name = Trim(line.substr(0, colon));
@@ -152,6 +160,12 @@ size_t HeaderCallback(char* data, size_t size, size_t nitems, void* userdata) {
       r.last_modified.assign(value);
     } else if (EqualsIgnoreCase(name, "retry-after")) {
       r.retry_after.assign(value);
+    } else if (EqualsIgnoreCase(name, "x-robots-tag")) {
+      if (r.x_robots_tag.size() < 32) r.x_robots_tag.emplace_back(value.substr(0, 1024));
+    } else if (EqualsIgnoreCase(name, "tdm-reservation")) {
+      r.tdm_reservation.assign(value.substr(0, 16));
+    } else if (EqualsIgnoreCase(name, "tdm-policy")) {
+      r.tdm_policy.assign(value.substr(0, 2048));
     }
   } catch (const std::bad_alloc&) {
     t->out_of_memory = true;
@@ -377,6 +391,10 @@ struct Fetcher::Impl {
     }
     long status = 0;
     if (curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK) r.status = status;
+    char* ip = nullptr;
+    if (curl_easy_getinfo(easy, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip != nullptr) {
+      r.primary_ip = ip;
+    }
     curl_off_t body_bytes = 0;
     long header_bytes = 0;
     curl_easy_getinfo(easy, CURLINFO_SIZE_DOWNLOAD_T, &body_bytes);

@@ -52,6 +52,9 @@ struct FetchResult {
   std::string charset;       // from Content-Type parameters, lower-cased; may be empty
   std::string location;      // Location header of a 3xx, as sent
   std::string etag, last_modified, retry_after;
+  std::vector<std::string> x_robots_tag;  // every X-Robots-Tag header value (at most 32)
+  std::string tdm_reservation, tdm_policy;  // TDMRep headers
+  std::string primary_ip;    // address of the server that answered
   std::string body;          // decoded (decompressed) body, at most max_body_bytes
   uint64_t wire_bytes = 0;   // bytes received on the wire (headers + body)
   int64_t started_at_ms = 0;  // wall clock, ms since epoch

@@ -12,6 +12,7 @@
 #include "core/strings.h"
 #include "core/wire.h"
 #include "core/thread_pool.h"
+#include "parsers/robots.h"
 #include "worker/page_processor.h"
 #include "worker/spool.h"
 
@@ -34,14 +35,22 @@ struct LeaseState {
   size_t finished = 0;      // entries produced (or tasks dropped by CANCEL)
   bool cancelled = false;
   bool released = false;
+  int64_t retry_after_ms = 0;  // the host said 429/503: tell the coordinator on RELEASE
   std::vector<ResultEntry> ready;
   int64_t first_ready = 0;
 };
 
+// Entries that are not errors although nothing is stored: the fetch worked
+// and the page said where to go, what it is, or that it opted out.
+bool IsFetchOutcome(const std::string& reason) {
+  return reason == "redirect" || reason == "not_html" || reason == "noindex" ||
+         reason == "noai" || reason == "tdm_reserved" || reason == "not_modified" ||
+         reason == "sitemap";
+}
+
 struct InFlight {
   int64_t lease_id;
-  int64_t task_id;
-  std::string url;
+  size_t task_index;
 };
 
 
@@ -111,6 +120,7 @@ struct Worker::Impl {
   void FlushBatches(int64_t now, bool force);
   void FinishTasks(int64_t n);
   void StopLease(LeaseState* st);
+  void DeferRest(LeaseState* st, int64_t retry_after_ms, int64_t now);
   void AnnounceCredit(bool force);
   void ResendUnacked(int64_t now, bool all);
   void Progress(int64_t now, bool final);
@@ -347,20 +357,27 @@ void Worker::Impl::StartFetches(int64_t now) {
     }
     while (st.next_task < st.msg.tasks.size() && st.in_flight < st.msg.concurrency &&
            now >= st.next_start) {
-      const TaskSpec& task = st.msg.tasks[st.next_task++];
+      const size_t index = st.next_task++;
+      const TaskSpec& task = st.msg.tasks[index];
       FetchRequest req;
       req.id = next_fetch_id++;
       req.url = task.url;
       req.user_agent = st.msg.user_agent;
-      req.max_redirects = st.msg.kind == "robots" ? 5 : 0;
-      in_flight[req.id] = {id, task.task_id, task.url};
+      // robots.txt: RFC 9309 says follow at least five redirects; sitemaps
+      // are read wherever they moved. Page redirects go back to the frontier.
+      req.max_redirects = st.msg.kind == "robots" || task.kind == "sitemap" ? 5 : 0;
+      req.if_none_match = task.etag;
+      req.if_modified_since = task.last_modified;
+      in_flight[req.id] = {id, index};
       fetcher.Add(std::move(req));
       ++st.in_flight;
       st.next_start = now + st.msg.delay_ms;
     }
     if (!st.released && st.next_task == st.msg.tasks.size() && st.in_flight == 0) {
       st.released = true;
-      if (conn == Conn::kConnected) Send("RELEASE", json{{"lease_id", id}});
+      json release = {{"lease_id", id}};
+      if (st.retry_after_ms > 0) release["retry_after_ms"] = st.retry_after_ms;
+      if (conn == Conn::kConnected) Send("RELEASE", release);
     }
   }
 }
@@ -375,12 +392,22 @@ void Worker::Impl::CollectFetches() {
     in_flight.erase(it);
     auto lit = leases.find(f.lease_id);
     if (lit == leases.end()) continue;
-    --lit->second.in_flight;
-    const std::string kind = lit->second.msg.kind;
+    LeaseState& st = lit->second;
+    --st.in_flight;
+    auto ctx = std::make_shared<TaskContext>();
+    ctx->lease_kind = st.msg.kind;
+    ctx->task = st.msg.tasks[f.task_index];
+    ctx->product_token = ProductToken(st.msg.user_agent);
+    ctx->ai_tokens = st.msg.ai_tokens;
+    if (st.msg.kind == "page" && r.reason.empty() && (r.status == 429 || r.status == 503)) {
+      // The server asked us to slow down: stop this lease and hand its
+      // unstarted tasks back instead of fetching them on schedule.
+      DeferRest(&st, ParseRetryAfterMs(r.retry_after, r.started_at_ms), clock->MonoMs());
+    }
     auto shared = std::make_shared<FetchResult>(std::move(r));
     ++parsing;
-    pool->Submit([this, shared, kind, f] {
-      ResultEntry e = ProcessFetch(*shared, kind, f.task_id, f.url, options.html_limits);
+    pool->Submit([this, shared, ctx, f] {
+      ResultEntry e = ProcessFetch(*shared, *ctx, options.html_limits);
       {
         std::lock_guard<std::mutex> lock(done_mu);
         done.emplace_back(f.lease_id, std::move(e));
@@ -408,7 +435,7 @@ void Worker::Impl::CollectParsed(int64_t now) {
       } else if (e.reason.empty()) {
         ++stats.pages;
         stats.bytes += e.body_bytes;
-      } else if (e.reason != "redirect" && e.reason != "not_html" && e.reason != "noindex") {
+      } else if (!IsFetchOutcome(e.reason)) {
         ++stats.errors;
       }
     }
@@ -428,6 +455,26 @@ void Worker::Impl::StopLease(LeaseState* st) {
   st->cancelled = true;
   st->released = true;
   FinishTasks(static_cast<int64_t>(dropped));
+}
+
+// Unstarted tasks become "deferred" entries: the coordinator requeues them
+// without counting an attempt, and the host waits out the server's request.
+void Worker::Impl::DeferRest(LeaseState* st, int64_t retry_after_ms, int64_t now) {
+  st->retry_after_ms = std::max<int64_t>({st->retry_after_ms, retry_after_ms, 1});
+  const int64_t wall = clock->NowMs();
+  for (; st->next_task < st->msg.tasks.size(); ++st->next_task) {
+    const TaskSpec& task = st->msg.tasks[st->next_task];
+    ResultEntry e;
+    e.task_id = task.task_id;
+    e.url = task.url;
+    e.reason = "deferred";
+    e.detail = "host asked to slow down (429/503)";
+    e.fetched_at = wall;
+    if (st->ready.empty()) st->first_ready = now;
+    st->ready.push_back(std::move(e));
+    ++st->finished;
+    FinishTasks(1);
+  }
 }
 
 void Worker::Impl::FinishTasks(int64_t n) {

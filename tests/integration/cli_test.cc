@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <zlib.h>
 
 #include "tests/integration/cluster.h"
 
@@ -160,6 +161,54 @@ TEST_CASE("robots and url answer from the crawler's own code") {
   r = Sc({"url", "resolve", "http://a.test/b/c/d;p?q", "../g", "//other.test/x", "#s"});
   CHECK(r.exit_code == 0);
   CHECK(r.output == "http://a.test/b/g\nhttp://other.test/x\nhttp://a.test/b/c/d;p?q\n");
+}
+
+TEST_CASE("sitemap prints the URLs of gzip, text and feed files and rejects garbage") {
+  ScratchDir scratch;
+  const std::string& dir = scratch.path;
+  RunResult r = Sc({"sitemap", "--help"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.find("Usage") != std::string::npos);
+
+  // A gzip-compressed index whose name does not say so: detected by content.
+  const std::string gz = dir + "/index.xml";
+  const std::string index =
+      "<?xml version=\"1.0\"?><sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">"
+      "<url><loc>HTTP://A.test:80/page</loc></url>"
+      "<sitemap><loc>http://a.test/child.xml.gz</loc></sitemap></sitemapindex>\n";
+  gzFile f = gzopen(gz.c_str(), "wb");
+  REQUIRE(f != nullptr);
+  REQUIRE(gzwrite(f, index.data(), static_cast<unsigned>(index.size())) ==
+          static_cast<int>(index.size()));
+  REQUIRE(gzclose(f) == Z_OK);
+  r = Sc({"sitemap", gz});
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(r.output == "http://a.test/child.xml.gz\nhttp://a.test/page\n");  // children first
+
+  const std::string text = dir + "/sitemap.txt";
+  std::ofstream(text) << "\xEF\xBB\xBFhttp://a.test/1\r\n\n   http://a.test/2  \n";
+  r = Sc({"sitemap", text});
+  CHECK(r.exit_code == 0);
+  CHECK(r.output == "http://a.test/1\nhttp://a.test/2\n");
+
+  const std::string feed = dir + "/feed.rss";
+  std::ofstream(feed) << "<rss><channel><item><link>/news/1</link></item></channel></rss>";
+  r = Sc({"sitemap", feed, "--base", "http://b.test/feed/"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.output == "http://b.test/news/1\n");
+  r = Sc({"sitemap", feed});  // no base: the relative link is skipped, and said so
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.find("skipped 1 entry") != std::string::npos);
+
+  const std::string garbage = dir + "/garbage.bin";
+  std::ofstream(garbage, std::ios::binary) << std::string("\x00\x01\x02\xff\xfe binary", 13);
+  r = Sc({"sitemap", garbage});
+  CHECK(r.exit_code == 1);
+  CHECK(r.output.find("swarmcrawl: " + garbage + ": binary data") != std::string::npos);
+  r = Sc({"sitemap", dir + "/missing.xml"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.output.find("swarmcrawl: " + dir + "/missing.xml: ") != std::string::npos);
 }
 
 }  // namespace swarmcrawl::testing

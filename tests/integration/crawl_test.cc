@@ -48,7 +48,8 @@ TEST_CASE("a crawl fetches every reachable in-scope page exactly once and nothin
   // 5xx may be retried up to max_attempts = 2), robots.txt fetched, /private/ never.
   const auto access = c.AccessCounts();
   const auto expected_requests = c.site().ExpectedRequestPaths();
-  const std::set<std::string> allowed(expected_requests.begin(), expected_requests.end());
+  std::set<std::string> allowed(expected_requests.begin(), expected_requests.end());
+  allowed.insert("/.well-known/tdmrep.json");  // TDMRep is read with robots.txt
   for (const auto& path : expected_requests) {
     INFO("path " << path);
     auto it = access.find(path);
@@ -66,6 +67,7 @@ TEST_CASE("a crawl fetches every reachable in-scope page exactly once and nothin
   }
   for (const auto& p : c.site().RobotsDisallowedPaths()) CHECK(access.count(p) == 0);
   CHECK(access.at("/robots.txt") == 1);
+  CHECK(access.at("/.well-known/tdmrep.json") == 1);
 
   // Every exclusion and failure has its reason.
   const auto reasons = c.QueryCounts(

@@ -18,14 +18,8 @@
 // SIGTERM and SIGINT are blocked in every thread and taken by a sigwait()
 // thread that stops the server: no async-signal-unsafe work in a handler and
 // no global state. In-flight requests finish, then the process exits 0.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <pthread.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -38,6 +32,7 @@
 #include <httplib.h>
 
 #include "tests/support/fixture_site.h"
+#include "tests/support/server_util.h"
 
 namespace {
 
@@ -83,34 +78,6 @@ class AccessLog {
 // fallback for requests no handler sees) does not log them twice.
 constexpr char kLoggedHeader[] = "X-Fixture-Logged";
 
-bool WritePortFile(const std::string& path, int port) {
-  // Write-then-rename so a poller never reads a partial number.
-  std::string tmp = path + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "w");
-  if (f == nullptr) return false;
-  bool ok = std::fprintf(f, "%d\n", port) > 0;
-  ok = (std::fclose(f) == 0) && ok;
-  return ok && std::rename(tmp.c_str(), path.c_str()) == 0;
-}
-
-// httplib 0.11 listens with a backlog of 5, compiled into the shared library;
-// a crawler opening dozens of connections at once would see SYNs dropped and
-// retried a second later. On Linux, listen() on a listening socket just
-// updates its backlog, so find our socket and raise it. Best effort.
-void RaiseListenBacklog(int port) {
-  for (int fd = 3; fd < 1024; ++fd) {
-    int listening = 0;
-    socklen_t len = sizeof(listening);
-    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) continue;
-    sockaddr_in addr{};
-    socklen_t addr_len = sizeof(addr);
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &addr_len) == 0 &&
-        addr.sin_family == AF_INET && ntohs(addr.sin_port) == port) {
-      ::listen(fd, 1024);
-    }
-  }
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -138,12 +105,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   // Block the stop signals before any thread exists so all threads inherit
-  // the mask and only the sigwait() thread below ever receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // the mask and only the sigwait() thread ever receives them.
+  const sigset_t stop_signals = swarmcrawl::testing::BlockStopSignals();
 
   AccessLog access_log;
   if (!access_log_path.empty() && !access_log.Open(access_log_path)) {
@@ -152,20 +115,12 @@ int main(int argc, char** argv) {
   }
 
   httplib::Server server;
-  // httplib's default also sets SO_REUSEPORT, which would let a second server
-  // bind the same port and silently share the traffic; tests want a clean
-  // "address in use" instead. SO_REUSEADDR keeps quick restarts working.
-  server.set_socket_options([](socket_t sock) {
-    int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-  });
-  int bound = port == 0 ? server.bind_to_any_port("127.0.0.1")
-                        : (server.bind_to_port("127.0.0.1", port) ? port : -1);
+  // No SO_REUSEPORT (a second server must fail to bind); raised backlog.
+  int bound = swarmcrawl::testing::BindLoopback(server, port);
   if (bound <= 0) {
     std::fprintf(stderr, "fixture_server: cannot bind 127.0.0.1:%d\n", port);
     return 1;
   }
-  RaiseListenBacklog(bound);
 
   options.host_port = "127.0.0.1:" + std::to_string(bound);
   const FixtureSite site(options);
@@ -214,7 +169,7 @@ int main(int argc, char** argv) {
                      res.status, req.get_header_value("User-Agent"));
   });
 
-  if (!port_file.empty() && !WritePortFile(port_file, bound)) {
+  if (!port_file.empty() && !swarmcrawl::testing::WritePortFile(port_file, bound)) {
     std::fprintf(stderr, "fixture_server: cannot write port file %s\n", port_file.c_str());
     return 1;
   }
@@ -222,31 +177,7 @@ int main(int argc, char** argv) {
               site.ExpectedHtmlPaths().size());
   std::fflush(stdout);
 
-  std::atomic<bool> listen_returned{false};
-  std::atomic<bool> got_signal{false};
-  std::thread stopper([&] {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
-    got_signal = true;
-    // stop() is a no-op until listen_after_bind() has started running (and
-    // must not be repeated), so wait for that; bounded at 30 s.
-    for (int i = 0; i < 3000 && !listen_returned; ++i) {
-      if (server.is_running()) {
-        server.stop();
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-  });
-
-  bool ok = server.listen_after_bind();
-  listen_returned = true;
-  if (!got_signal) {
-    // The server ended on its own: wake the stopper with a signal it waits for
-    // (blocked everywhere, so it stays pending until sigwait takes it).
-    kill(getpid(), SIGTERM);
-  }
-  stopper.join();
+  int exit_code = swarmcrawl::testing::ServeUntilStopped(server, stop_signals);
   std::printf("fixture_server: stopped\n");
-  return ok || got_signal ? 0 : 1;
+  return exit_code;
 }

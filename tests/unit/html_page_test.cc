@@ -154,6 +154,91 @@ TEST_CASE("meta robots directives") {
   CHECK_FALSE(p.meta_nofollow);
 }
 
+TEST_CASE("meta robots noai and noimageai") {
+  auto parse = [](const std::string& meta) {
+    return ParseHtmlPage("<head>" + meta + "</head>", kPage);
+  };
+  HtmlPage p = parse("<meta name='robots' content='noai, noimageai'>");
+  CHECK(p.meta_noai);
+  CHECK(p.meta_noimageai);
+  CHECK_FALSE(p.meta_noindex);
+  CHECK_FALSE(p.meta_nofollow);
+  p = parse("<meta name='Robots' content='NOAI'>");
+  CHECK(p.meta_noai);
+  CHECK_FALSE(p.meta_noimageai);
+  p = parse("<meta name=' robots ' content='noimageai'>");
+  CHECK_FALSE(p.meta_noai);
+  CHECK(p.meta_noimageai);
+  p = parse("<meta name='robots' content='none'>");  // none is not an AI opt-out
+  CHECK_FALSE(p.meta_noai);
+  CHECK_FALSE(p.meta_noimageai);
+  p = parse("<meta name='description' content='noai noimageai'><meta name='robots'>");
+  CHECK_FALSE(p.meta_noai);
+  CHECK_FALSE(p.meta_noimageai);
+}
+
+TEST_CASE("every robots and product-token meta counts, other bots do not") {
+  HtmlLimits limits;
+  limits.product_token = "swarmcrawl";
+  const std::string html =
+      "<head><meta name='robots' content='noai'><meta name='SwarmCrawl' content='nofollow'>"
+      "<meta name='googlebot' content='noindex'><meta name='gptbot' content='noimageai'>"
+      "</head><body><meta name='SWARMCRAWL' content='noimageai'></body>";
+  HtmlPage p = ParseHtmlPage(html, kPage, limits);
+  CHECK(p.meta_noai);
+  CHECK(p.meta_nofollow);
+  CHECK(p.meta_noimageai);
+  CHECK_FALSE(p.meta_noindex);
+
+  // Without a product token only name=robots applies.
+  p = ParseHtmlPage(html, kPage);
+  CHECK(p.meta_noai);
+  CHECK_FALSE(p.meta_nofollow);
+  CHECK_FALSE(p.meta_noimageai);
+  CHECK_FALSE(p.meta_noindex);
+
+  // A later "all" or "index" does not clear an earlier opt-out.
+  limits.product_token = "SwarmCrawl";  // compared case-insensitively even if not lower-case
+  p = ParseHtmlPage("<meta name='robots' content='noindex'><meta name='swarmcrawl' content='all'>"
+                    "<meta name='swarmcrawl' content='none, noai'>",
+                    kPage, limits);
+  CHECK(p.meta_noindex);
+  CHECK(p.meta_nofollow);
+  CHECK(p.meta_noai);
+}
+
+TEST_CASE("meta tdm-reservation and tdm-policy: first occurrence, trimmed, clamped") {
+  HtmlPage p = ParseHtmlPage(
+      "<head><meta name='TDM-Reservation' content=' 1 '>"
+      "<meta name='tdm-policy' content='\n https://p.example/policy.json '>"
+      "<meta name='tdm-reservation' content='0'>"
+      "<meta name='tdm-policy' content='https://p.example/second'></head>",
+      kPage);
+  CHECK(p.tdm_reservation == "1");
+  CHECK(p.tdm_policy == "https://p.example/policy.json");
+
+  p = ParseHtmlPage("<p>no meta</p>", kPage);
+  CHECK(p.tdm_reservation.empty());
+  CHECK(p.tdm_policy.empty());
+
+  // Kept as written, even when it is not a valid value; a meta without content is skipped.
+  p = ParseHtmlPage("<meta name='tdm-reservation'><meta name='tdm-reservation' content='yes'>"
+                    "<body><meta name='Tdm-Policy' content='x'></body>",
+                    kPage);
+  CHECK(p.tdm_reservation == "yes");
+  CHECK(p.tdm_policy == "x");
+
+  // Huge values are cut to 2048 bytes without splitting a character, and made valid UTF-8.
+  std::string euros;
+  for (int i = 0; i < 2000; ++i) euros += "\xE2\x82\xAC";
+  p = ParseHtmlPage("<meta name='tdm-policy' content='" + euros + "'>"
+                    "<meta name='tdm-reservation' content='1\xFF'>",
+                    kPage);
+  CHECK(p.tdm_policy.size() == 2046);
+  CHECK(IsValidUtf8(p.tdm_policy));
+  CHECK(p.tdm_reservation == "1\xEF\xBF\xBD");
+}
+
 TEST_CASE("link rel=canonical is resolved and canonicalized") {
   HtmlPage p = ParseHtmlPage("<link rel='Canonical' href='/Canon/../x?#f'>", kPage);
   CHECK(p.canonical == "http://example.com/x");
