@@ -100,6 +100,17 @@ Status SubmitSpec(Store* store, const std::string& spec_path, std::string* name,
   return Status::OK();
 }
 
+// Pages whose owners said no: robots.txt (ours or an AI crawler's), noindex,
+// noai, or a TDM reservation.
+int64_t OptedOut(const CrawlStatus& st) {
+  int64_t n = 0;
+  for (const char* r : {"excluded/robots", "excluded/ai_robots", "done/noindex", "done/noai",
+                        "done/tdm_reserved"}) {
+    if (auto it = st.by_reason.find(r); it != st.by_reason.end()) n += it->second;
+  }
+  return n;
+}
+
 void PrintStatus(const CrawlStatus& st) {
   std::cout << "crawl " << st.info.name << ": " << st.info.state << "\n  frontier:";
   for (const char* state : {"done", "failed", "excluded", "queued", "leased"}) {
@@ -108,6 +119,10 @@ void PrintStatus(const CrawlStatus& st) {
   }
   std::cout << "\n  records: " << st.records << " (" << HumanBytes(static_cast<double>(st.bytes))
             << "), hosts: " << st.hosts << ", active leases: " << st.active_leases << "\n";
+  const int64_t opted_out = OptedOut(st);
+  if (opted_out > 0) {
+    std::cout << "  opted out (not stored, see reasons): " << opted_out << "\n";
+  }
   if (!st.by_reason.empty()) {
     std::cout << "  reasons:";
     for (const auto& [reason, n] : st.by_reason) std::cout << " " << reason << "=" << n;
@@ -118,6 +133,7 @@ void PrintStatus(const CrawlStatus& st) {
 nlohmann::json StatusJson(const CrawlStatus& st) {
   return {{"name", st.info.name},     {"state", st.info.state},
           {"by_state", st.by_state},  {"by_reason", st.by_reason},
+          {"opted_out", OptedOut(st)},
           {"records", st.records},    {"bytes", st.bytes},
           {"hosts", st.hosts},        {"active_leases", st.active_leases},
           {"created_at", st.info.created_at}, {"finished_at", st.info.finished_at}};

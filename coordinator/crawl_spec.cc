@@ -247,7 +247,8 @@ Status ParseCrawlSpec(std::string_view json_text, CrawlSpec* out) {
   if (!s.allowed_domains.empty() || s.seed_scope == "domain") {
     const PublicSuffixList psl;
     for (size_t i = 0; i < s.allowed_domains.size(); ++i) {
-      if (psl.IsPublicSuffix(s.allowed_domains[i])) {
+      // "localhost" is special-use (RFC 6761), not a suffix shared by strangers.
+      if (s.allowed_domains[i] != "localhost" && psl.IsPublicSuffix(s.allowed_domains[i])) {
         return Bad("allowed_domains[" + std::to_string(i) + "]",
                    "'" + s.allowed_domains[i] + "' is a public suffix; name a registrable "
                    "domain such as example.co.uk");

@@ -335,8 +335,12 @@ AckMsg Ingest::ApplyLocked(const std::string& contributor, const ResultMsg& batc
     // Task 1 is /robots.txt, task 2 /.well-known/tdmrep.json (status -1: not fetched).
     int64_t robots_status = -1, tdm_status = -1;
     std::string robots_txt, tdmrep;
+    HostOutcome where;  // the address robots.txt came from gates the first page lease
     for (const auto& e : batch.entries) {
-      const int64_t status = e.reason.empty() || e.reason.rfind("http_", 0) == 0 ? e.status : 0;
+      int64_t status = e.reason.empty() || e.reason.rfind("http_", 0) == 0 ? e.status : 0;
+      // RFC 9309 2.3.1.2: more than five redirects may be taken as "unavailable" (allow all).
+      if (e.reason == "too_many_redirects") status = 404;
+      if (where.ip.empty()) where.ip = e.remote_ip;
       if (e.task_id == 1) {
         robots_status = status;
         robots_txt = e.robots_txt;
@@ -347,6 +351,7 @@ AckMsg Ingest::ApplyLocked(const std::string& contributor, const ResultMsg& batc
     }
     // robots.txt decides the lease: a missing tdmrep.json answer counts as not fetched.
     if (robots_status >= 0) {
+      frontier_->NoteHostOutcome(lease->crawl_id, lease->host_id, where);
       frontier_->ApplyRobots(*lease, robots_status, robots_txt, tdm_status, tdmrep);
       finished = lease->pending;
     }

@@ -36,6 +36,16 @@ void Cluster::StartAll(int workers) {
 
 void Cluster::StartSite() {
   const std::string port_file = dir_ + "/site.port";
+  if (options_.multihost) {
+    site_proc_ = std::make_unique<Process>(Process::Start(
+        {MULTIHOST_SERVER_BIN, "--port", "0", "--port-file", port_file, "--request-log",
+         dir_ + "/requests.log", "--slow-ms", std::to_string(options_.slow_ms), "--retry-after",
+         std::to_string(options_.retry_after_s)},
+        dir_ + "/site.log"));
+    REQUIRE(WaitUntil([&] { return !ReadFile(port_file).empty(); }, std::chrono::seconds(10)));
+    site_port_ = std::stoi(ReadFile(port_file));
+    return;
+  }
   site_proc_ = std::make_unique<Process>(Process::Start(
       {FIXTURE_SERVER_BIN, "--port", "0", "--port-file", port_file, "--pages",
        std::to_string(options_.pages), "--seed", std::to_string(options_.seed), "--slow-ms",
@@ -59,8 +69,20 @@ RunResult Cluster::Cli(const std::vector<std::string>& args) {
 
 void Cluster::SubmitCrawl() {
   const std::string spec = dir_ + "/spec.json";
-  std::ofstream(spec) << "{\"name\": \"it\", \"seeds\": [\"" << base_url()
-                      << "\"], \"delay_ms\": " << options_.delay_ms
+  std::string seeds = "\"" + base_url() + "\"";
+  std::string extra;
+  if (options_.multihost) {
+    seeds.clear();
+    for (const auto& h : options_.hosts) seeds += (seeds.empty() ? "\"" : ", \"") + HostUrl(h, "/") + "\"";
+    std::string maps;
+    for (const auto& p : options_.sitemaps) {
+      maps += (maps.empty() ? "\"" : ", \"") + HostUrl("sitemap", p) + "\"";
+    }
+    extra = ", \"sitemaps\": [" + maps + "], \"allowed_domains\": [\"localhost\"]";
+    if (!options_.spec_extra.empty()) extra += ", " + options_.spec_extra;
+  }
+  std::ofstream(spec) << "{\"name\": \"it\", \"seeds\": [" << seeds
+                      << "], \"delay_ms\": " << options_.delay_ms << extra
                       << ", \"concurrency\": " << options_.concurrency
                       << ", \"max_depth\": 50, \"max_attempts\": 2, "
                          "\"user_agent\": \"swarmcrawl-test/1.0\"}";
@@ -130,6 +152,15 @@ std::map<std::string, int64_t> Cluster::QueryCounts(const std::string& sql) {
   std::map<std::string, int64_t> out;
   Stmt s = db.Prepare(sql);
   while (s.Step()) out[s.Text(0)] = s.Int(1);
+  return out;
+}
+
+std::vector<LoggedRequest> Cluster::RequestLog() {
+  std::vector<LoggedRequest> out;
+  std::istringstream in(ReadFile(dir_ + "/requests.log"));
+  std::string method;
+  LoggedRequest r;
+  while (in >> r.host >> r.start_ms >> r.end_ms >> method >> r.target >> r.status) out.push_back(r);
   return out;
 }
 

@@ -30,6 +30,22 @@ struct ClusterOptions {
   int64_t lease_size = 64;
   bool plaintext = false;
   std::vector<std::string> worker_args;  // extra flags for every worker
+  // Serve the multi-host site (tests/support/multihost_site.h) instead of the
+  // fixture site; seeds are then "/" of `hosts`, and `spec_extra` (JSON
+  // members, e.g. "\"ip_concurrency\": 2") is added to the crawl spec.
+  bool multihost = false;
+  std::vector<std::string> hosts;
+  std::vector<std::string> sitemaps;  // paths on sitemap.localhost, as spec sitemaps
+  std::string spec_extra;
+  int retry_after_s = 2;
+};
+
+// One request as multihost_server logged it.
+struct LoggedRequest {
+  std::string host;  // "a.localhost"
+  int64_t start_ms = 0, end_ms = 0;
+  std::string target;
+  int status = 0;
 };
 
 class Cluster {
@@ -60,6 +76,11 @@ class Cluster {
   const std::string& dir() const { return dir_; }
   const std::string& db_path() const { return db_; }
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(site_port_) + "/"; }
+  // "http://NAME.localhost:PORT" + path, on the multi-host site.
+  std::string HostUrl(const std::string& name, const std::string& path) const {
+    return "http://" + name + ".localhost:" + std::to_string(site_port_) + path;
+  }
+  std::vector<LoggedRequest> RequestLog();  // multi-host site only
   RunResult Cli(const std::vector<std::string>& args);
   std::string coordinator_endpoint() const {
     return "tcp://127.0.0.1:" + std::to_string(coord_port_);
