@@ -355,8 +355,12 @@ int main(int argc, char** argv) {
   url->require_subcommand(1);
   std::vector<std::string> url_args;
   std::string url_base;
-  auto* canon = url->add_subcommand("canon", "print the canonical form of each URL");
+  auto* canon = url->add_subcommand(
+      "canon", "print the canonical form of each URL (tracking parameters removed, as a crawl "
+               "with the default strip_params stores it)");
   canon->add_option("urls", url_args, "absolute URLs")->required();
+  bool keep_params = false;
+  canon->add_flag("--keep-params", keep_params, "do not remove tracking and session parameters");
   auto* resolve = url->add_subcommand("resolve", "resolve references against a base URL");
   resolve->add_option("base", url_base, "absolute base URL")->required();
   resolve->add_option("refs", url_args, "references (relative or absolute)")->required();
@@ -607,6 +611,7 @@ int main(int argc, char** argv) {
     for (const auto& u : url_args) {
       std::string out;
       Status s = canon->parsed() ? CanonicalizeUrl(u, &out) : resolver.Resolve(u, &out);
+      if (s.ok() && canon->parsed() && !keep_params) out = StripQueryParams(out, QueryFilter::Default());
       if (s.ok()) {
         std::cout << out << "\n";
       } else {

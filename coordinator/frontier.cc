@@ -14,6 +14,7 @@ constexpr size_t kMaxCachedHosts = 200000;
 constexpr size_t kMaxCachedPolicies = 20000;
 constexpr int64_t kMaxSitemapNesting = 2;  // robots/spec sitemap -> index -> sitemap
 constexpr int64_t kIpBusyRetryMs = 250;
+constexpr int64_t kProbeLeaseTasks = 4;
 
 std::string OriginOf(const UrlParts& p) { return p.scheme + "://" + p.authority; }
 
@@ -292,12 +293,12 @@ std::optional<LeaseMsg> Frontier::NextLease(const std::string& worker_id,
   if (running.empty()) return std::nullopt;
   Stmt& pick = db_->Cached(
       "SELECT id, host, robots_state, delay_ms, COALESCE(ip,''), COALESCE(robots_expires_at,0), "
-      "next_fetch_at FROM hosts WHERE crawl_id=? AND queued > 0 AND lease_id IS NULL AND "
+      "next_fetch_at, response_ms FROM hosts WHERE crawl_id=? AND queued > 0 AND lease_id IS NULL AND "
       "next_fetch_at <= ? ORDER BY next_fetch_at LIMIT 1");
   for (int attempt = 0; attempt < 8; ++attempt) {
     // The most overdue host over all running crawls; ties go round-robin.
     CrawlRuntime* best = nullptr;
-    int64_t best_at = INT64_MAX, host_id = 0, delay = 0, expires = 0;
+    int64_t best_at = INT64_MAX, host_id = 0, delay = 0, expires = 0, response_ms = 0;
     std::string host, ip;
     bool robots_known = false;
     for (size_t i = 0; i < running.size(); ++i) {
@@ -312,6 +313,7 @@ std::optional<LeaseMsg> Frontier::NextLease(const std::string& worker_id,
         delay = pick.Int(3);
         ip = pick.Text(4);
         expires = pick.Int(5);
+        response_ms = pick.Int(7);
       }
       pick.Reset();
     }
@@ -330,8 +332,11 @@ std::optional<LeaseMsg> Frontier::NextLease(const std::string& worker_id,
       }
     }
     const bool robots_due = !robots_known || (expires > 0 && expires <= now);
+    // Slow start: until a host's response time is known, lease it a few URLs
+    // only, so a slow host's delay has grown before a large batch is planned.
+    const int64_t n = response_ms == 0 ? std::min<int64_t>(max_tasks, kProbeLeaseTasks) : max_tasks;
     auto lease = LeaseHost(best, host_id, host, robots_due, delay, ip, worker_id, contributor,
-                           max_tasks, now);
+                           n, now);
     if (lease) return lease;
   }
   return std::nullopt;
@@ -732,9 +737,10 @@ void Frontier::NoteHostOutcome(int64_t crawl_id, int64_t host_id, const HostOutc
   }
   if (o.responses > 0) {
     // Exponential moving average of response time; the delay follows it.
+    // At least 1 ms, so 0 keeps meaning "not measured yet" (slow start).
     Stmt& r = db_->Cached(
-        "UPDATE hosts SET response_ms=CASE WHEN response_ms=0 THEN ?1 "
-        "ELSE (response_ms*7 + ?1*3)/10 END WHERE id=?2 RETURNING response_ms, base_delay_ms");
+        "UPDATE hosts SET response_ms=MAX(1, CASE WHEN response_ms=0 THEN ?1 "
+        "ELSE (response_ms*7 + ?1*3)/10 END) WHERE id=?2 RETURNING response_ms, base_delay_ms");
     r.Bind(1, o.response_ms_sum / o.responses).Bind(2, host_id);
     int64_t response_ms = 0, base = spec.delay_ms;
     if (r.Step()) {

@@ -42,6 +42,7 @@ cat >"$WORK/demo.json" <<SPEC
   "max_pages": 5000,
   "max_depth": 30,
   "delay_ms": 0,
+  "response_time_factor": 0,
   "concurrency": 8,
   "user_agent": "swarmcrawl/0.1 (demo)"
 }

@@ -8,7 +8,7 @@ WORKERS="${1:-1}"
 BIN="${SWARMCRAWL_BIN:?set SWARMCRAWL_BIN}"
 cd "$CRAWL_OUT"
 cat >spec.json <<SPEC
-{"name": "bench", "seeds": ["$CRAWL_URL"], "delay_ms": 0, "concurrency": ${CONCURRENCY:-32},
+{"name": "bench", "seeds": ["$CRAWL_URL"], "delay_ms": 0, "response_time_factor": 0, "concurrency": ${CONCURRENCY:-32},
  "max_depth": 1000, "max_pages": 100000000, "user_agent": "swarmcrawl/0.1 (bench)"}
 SPEC
 "$BIN" crawl submit spec.json --db bench.db >/dev/null

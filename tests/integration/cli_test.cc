@@ -31,7 +31,7 @@ TEST_CASE("every subcommand has --help and bad usage fails with a message") {
            {"keygen"}, {"coordinator"}, {"worker"}, {"run"}, {"crawl"}, {"crawl", "submit"},
            {"crawl", "list"}, {"crawl", "status"}, {"crawl", "pause"}, {"crawl", "resume"},
            {"crawl", "cancel"}, {"export"}, {"credits"}, {"parse"}, {"robots"}, {"url"},
-           {"url", "canon"}, {"url", "resolve"}}) {
+           {"url", "canon"}, {"url", "resolve"}, {"sitemap"}}) {
     std::vector<std::string> args = sub;
     args.push_back("--help");
     RunResult r = Sc(args);
@@ -120,7 +120,8 @@ TEST_CASE("run crawls a site with in-process workers on one SQLite file and expo
   c.StartSite();
   const std::string spec = c.dir() + "/run.json";
   std::ofstream(spec) << "{\"name\": \"one\", \"seeds\": [\"" << c.base_url()
-                      << "\"], \"delay_ms\": 0, \"concurrency\": 8, \"max_depth\": 50}";
+                      << "\"], \"delay_ms\": 0, \"response_time_factor\": 0, \"concurrency\": 8, "
+                         "\"max_depth\": 50}";
   const std::string db = c.dir() + "/run.db", out = c.dir() + "/one.jsonl";
   RunResult r = Sc({"run", "--spec", spec, "--workers", "2", "--db", db, "--key",
                     c.dir() + "/run.key", "--allow-private-networks", "--export", out});
@@ -158,6 +159,10 @@ TEST_CASE("robots and url answer from the crawler's own code") {
   CHECK(r.exit_code != 0);  // one of the two is an error
   CHECK(r.output.find("http://example.com/a/c\n") != std::string::npos);
   CHECK(r.output.find("error: ftp://x/") != std::string::npos);
+  r = Sc({"url", "canon", "http://a.test/p?utm_source=x&id=7&fbclid=1"});
+  CHECK(r.output == "http://a.test/p?id=7\n");
+  r = Sc({"url", "canon", "--keep-params", "http://a.test/p?utm_source=x&id=7"});
+  CHECK(r.output == "http://a.test/p?utm_source=x&id=7\n");
   r = Sc({"url", "resolve", "http://a.test/b/c/d;p?q", "../g", "//other.test/x", "#s"});
   CHECK(r.exit_code == 0);
   CHECK(r.output == "http://a.test/b/g\nhttp://other.test/x\nhttp://a.test/b/c/d;p?q\n");

@@ -80,6 +80,9 @@ void Cluster::SubmitCrawl() {
     }
     extra = ", \"sitemaps\": [" + maps + "], \"allowed_domains\": [\"localhost\"]";
     if (!options_.spec_extra.empty()) extra += ", " + options_.spec_extra;
+  } else {
+    // One host at full speed: its slow pages must not slow the whole crawl.
+    extra = ", \"response_time_factor\": 0";
   }
   std::ofstream(spec) << "{\"name\": \"it\", \"seeds\": [" << seeds
                       << "], \"delay_ms\": " << options_.delay_ms << extra

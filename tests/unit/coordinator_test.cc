@@ -162,7 +162,8 @@ TEST_CASE("frontier: an expired lease returns its URLs to the queue, and a late 
 }
 
 TEST_CASE("ingest: idempotent re-sends, credit per stored record, retries then failure") {
-  Env env(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":0,"max_attempts":2})");
+  Env env(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":0,"max_attempts":2,
+              "response_time_factor":0})");
   env.AnswerRobots("");
   auto l = env.Lease(10);
   REQUIRE(l);
@@ -240,7 +241,7 @@ TEST_CASE("ingest: rejected batches change nothing") {
 
 TEST_CASE("frontier: limits exclude with reasons, and a crawl with nothing left is done") {
   Env env(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":0,"max_depth":1,"max_pages":3,
-              "exclude":["\\.pdf$"]})");
+              "exclude":["\\.pdf$"],"response_time_factor":0})");
   env.AnswerRobots("");
   auto l = env.Lease(10);
   REQUIRE(l);
