@@ -93,6 +93,7 @@ struct Transfer {
   bool out_of_memory = false;
   bool blocked = false;
   bool body_started = false;  // header lines after this are trailers
+  size_t max_body_bytes = 0;  // the limit's value, or the request's own
   std::string blocked_address;
   char error[CURL_ERROR_SIZE] = {0};
 };
@@ -102,7 +103,7 @@ size_t WriteCallback(char* data, size_t size, size_t nmemb, void* userdata) {
   size_t n = size * nmemb;
   std::string& body = t->result.body;
   t->body_started = true;
-  if (n > t->limits->max_body_bytes - std::min(body.size(), t->limits->max_body_bytes)) {
+  if (n > t->max_body_bytes - std::min(body.size(), t->max_body_bytes)) {
     t->body_too_large = true;
     return 0;
   }
@@ -406,7 +407,7 @@ struct Fetcher::Impl {
     r.reason = Reason(code, *t);
     if (!r.reason.empty()) {
       if (t->body_too_large) {
-        r.detail = "body exceeds " + std::to_string(limits.max_body_bytes) + " bytes";
+        r.detail = "body exceeds " + std::to_string(t->max_body_bytes) + " bytes";
       } else if (t->headers_too_large) {
         r.detail = "headers too large";
       } else if (t->out_of_memory) {
@@ -455,6 +456,7 @@ void Fetcher::Add(FetchRequest request) {
   Impl& im = *impl_;
   auto t = std::make_unique<Transfer>();
   t->limits = &im.limits;
+  t->max_body_bytes = request.max_body_bytes > 0 ? request.max_body_bytes : im.limits.max_body_bytes;
   t->started = std::chrono::steady_clock::now();
   t->result.id = request.id;
   t->result.url = std::move(request.url);

@@ -39,6 +39,7 @@ struct FetchRequest {
   std::string url;
   std::string user_agent;
   int max_redirects = 0;  // 0: a 3xx is returned as the result
+  size_t max_body_bytes = 0;  // 0: FetchLimits::max_body_bytes
   std::string if_none_match;      // optional conditional-GET validators
   std::string if_modified_since;
 };

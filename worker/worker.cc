@@ -25,6 +25,7 @@ namespace {
 constexpr int64_t kHelloTimeoutMs = 5000;
 constexpr int64_t kMaxBackoffMs = 30000;
 constexpr int64_t kResendAfterMs = 30000;
+constexpr size_t kMaxSitemapBodyBytes = 50u << 20;
 
 struct LeaseState {
   LeaseMsg msg;
@@ -366,6 +367,10 @@ void Worker::Impl::StartFetches(int64_t now) {
       // robots.txt: RFC 9309 says follow at least five redirects; sitemaps
       // are read wherever they moved. Page redirects go back to the frontier.
       req.max_redirects = st.msg.kind == "robots" || task.kind == "sitemap" ? 5 : 0;
+      // A sitemap may be 50 MB (sitemaps.org); pages keep the worker's limit.
+      if (task.kind == "sitemap") {
+        req.max_body_bytes = std::max(options.fetch_limits.max_body_bytes, kMaxSitemapBodyBytes);
+      }
       req.if_none_match = task.etag;
       req.if_modified_since = task.last_modified;
       in_flight[req.id] = {id, index};
