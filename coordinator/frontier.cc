@@ -202,7 +202,8 @@ std::string Frontier::Exclusion(int64_t crawl_id, const std::string& canonical_u
 
 int64_t Frontier::Admit(int64_t crawl_id, const std::vector<std::string>& urls, int64_t depth,
                         int64_t redirects, const std::string& kind,
-                        const std::string& sitemap_origin, int64_t* cross_host) {
+                        const std::string& sitemap_origin, int64_t* cross_host,
+                        const std::string& via) {
   CrawlRuntime* rt = runtime(crawl_id);
   if (rt == nullptr) return 0;
   const CrawlSpec& spec = rt->info.spec;
@@ -212,7 +213,7 @@ int64_t Frontier::Admit(int64_t crawl_id, const std::vector<std::string>& urls, 
   std::string canon;
   Stmt& ins = db_->Cached(
       "INSERT OR IGNORE INTO frontier(crawl_id, host_id, url_hash, url, kind, depth, redirects, "
-      "state, reason, detail, discovered_at, updated_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+      "state, reason, detail, discovered_at, updated_at, via) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
   for (const auto& url : urls) {
     const uint64_t raw = UrlHash(crawl_id, url);
     if (SeenRecently(raw)) continue;
@@ -230,7 +231,7 @@ int64_t Frontier::Admit(int64_t crawl_id, const std::vector<std::string>& urls, 
       continue;
     }
     const std::string origin = OriginOf(parts);
-    if (!sitemap_origin.empty() && origin != sitemap_origin) {
+    if (!sitemap_origin.empty() && origin != sitemap_origin && (via.empty() || origin != via)) {
       // Not remembered: the URL may still be found by a link or its own host's sitemap.
       if (cross_host != nullptr) ++*cross_host;
       continue;
@@ -268,7 +269,13 @@ int64_t Frontier::Admit(int64_t crawl_id, const std::vector<std::string>& urls, 
     } else {
       ins.Bind(10, detail);
     }
-    ins.Bind(11, now).Bind(12, now).Run();
+    ins.Bind(11, now).Bind(12, now);
+    if (kind == "sitemap" && !via.empty()) {
+      ins.Bind(13, via);
+    } else {
+      ins.BindNull(13);
+    }
+    ins.Run();
     if (db_->Changes() == 0 || !reason.empty()) continue;
     ++queued_per_host[host_id];
     ++rt->admitted;
@@ -682,7 +689,9 @@ void Frontier::ApplyRobots(const ActiveLease& lease, int64_t robots_status,
       .Bind(2, host_id)
       .Run();
   FilterQueued(lease.crawl_id, host_id);
-  if (success && !refresh) Admit(lease.crawl_id, policy->ours.sitemaps(), 0, 0, "sitemap");
+  if (success && !refresh) {
+    Admit(lease.crawl_id, policy->ours.sitemaps(), 0, 0, "sitemap", "", nullptr, lease.host);
+  }
 }
 
 void Frontier::FilterQueued(int64_t crawl_id, int64_t host_id) {

@@ -92,9 +92,12 @@ class Frontier {
   // `sitemap_origin` set, the URLs come from a sitemap on that origin and
   // only URLs of the same origin are admitted (the sitemaps.org location
   // rule); *cross_host counts the rest. Returns how many were queued.
+  // `via` (sitemaps only): the origin whose robots.txt named the sitemap; its
+  // URLs may be listed by that sitemap too, wherever the sitemap lives.
   int64_t Admit(int64_t crawl_id, const std::vector<std::string>& urls, int64_t depth,
                 int64_t redirects = 0, const std::string& kind = "page",
-                const std::string& sitemap_origin = "", int64_t* cross_host = nullptr);
+                const std::string& sitemap_origin = "", int64_t* cross_host = nullptr,
+                const std::string& via = "");
   // The canonical form the frontier stores for `url` in this crawl ("" if invalid).
   std::string CanonicalFor(int64_t crawl_id, const std::string& url);
   // Scope and robots verdict for a canonical URL ("" when it may be fetched).

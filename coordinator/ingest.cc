@@ -106,7 +106,7 @@ Ingest::PageOutcome Ingest::ApplyPages(const ActiveLease& lease, const CrawlInfo
   HostOutcome health;
   Stmt& row = db->Cached(
       "SELECT state, lease_id, depth, redirects, attempts, kind, visits, "
-      "COALESCE(text_sha256,''), COALESCE(interval_ms,0), url FROM frontier "
+      "COALESCE(text_sha256,''), COALESCE(interval_ms,0), url, COALESCE(via,'') FROM frontier "
       "WHERE id=? AND crawl_id=?");
   Stmt& finish = db->Cached(
       "UPDATE frontier SET state=?, reason=?, detail=?, status=?, attempts=?, lease_id=NULL, "
@@ -147,6 +147,7 @@ Ingest::PageOutcome Ingest::ApplyPages(const ActiveLease& lease, const CrawlInfo
     const std::string last_hash = row.Text(7);
     const int64_t interval = row.Int(8);
     const std::string url = row.Text(9);
+    const std::string via = row.Text(10);
     row.Reset();
     // Accept the work if the URL is still ours, or back in the queue after our
     // lease lapsed and nobody else has been given it (the row keeps the id of
@@ -250,10 +251,19 @@ Ingest::PageOutcome Ingest::ApplyPages(const ActiveLease& lease, const CrawlInfo
       frontier_->Admit(lease.crawl_id, {e.location}, depth, redirects + 1);
     }
     if (reason == "sitemap") {
-      // Sitemap entries obey the sitemaps.org location rule: same origin only.
+      // Sitemap entries obey the sitemaps.org location rule: the sitemap's own
+      // origin, or the origin whose robots.txt named it.
       int64_t cross = 0;
-      frontier_->Admit(lease.crawl_id, e.outlinks, 1, 0, "page", lease.host, &cross);
-      frontier_->Admit(lease.crawl_id, e.sitemaps, depth + 1, 0, "sitemap", lease.host, &cross);
+      frontier_->Admit(lease.crawl_id, e.outlinks, 1, 0, "page", lease.host, &cross, via);
+      frontier_->Admit(lease.crawl_id, e.sitemaps, depth + 1, 0, "sitemap", lease.host, &cross, via);
+      if (spec.recrawl.enabled) {
+        // Sitemaps are re-read on the crawl's base interval: new entries appear there first.
+        db->Cached("UPDATE frontier SET interval_ms=?1, next_visit_at=?2 + ?1 WHERE id=?3")
+            .Bind(1, spec.recrawl.interval_ms)
+            .Bind(2, now)
+            .Bind(3, e.task_id)
+            .Run();
+      }
       if (cross > 0) {
         db->Cached("UPDATE frontier SET detail=COALESCE(detail,'') || ? WHERE id=?")
             .Bind(1, "; " + std::to_string(cross) + " entries on other hosts ignored")

@@ -56,6 +56,7 @@ CREATE TABLE IF NOT EXISTS frontier(
   url_hash INTEGER NOT NULL,
   url TEXT NOT NULL,
   kind TEXT NOT NULL DEFAULT 'page' CHECK(kind IN ('page','sitemap')),
+  via TEXT,
   depth INTEGER NOT NULL,
   redirects INTEGER NOT NULL DEFAULT 0,
   state TEXT NOT NULL CHECK(state IN ('queued','leased','done','failed','excluded')),
