@@ -153,8 +153,8 @@ const Frontier::HostPolicy* Frontier::Policy(int64_t crawl_id, int64_t host_id) 
       RobotsRules r = RobotsRules::ParseExplicit(txt, AsciiLower(token));
       if (r.has_group()) p.ai.emplace_back(token, std::move(r));
     }
-  } else if (status < 400 || status >= 500) {
-    p.ours = RobotsRules::DisallowAll();  // unreachable or 5xx: RFC 9309 section 2.3.1.4
+  } else if (status < 400 || status >= 500 || status == 429) {
+    p.ours = RobotsRules::DisallowAll();  // unreachable, 5xx or 429: RFC 9309 section 2.3.1.4
   }
   const int64_t tdm_status = s.IsNull(3) ? 0 : s.Int(3);
   if (tdm_status >= 200 && tdm_status < 300 && !s.IsNull(4)) {
@@ -634,7 +634,9 @@ void Frontier::ApplyRobots(const ActiveLease& lease, int64_t robots_status,
   const CrawlSpec& spec = rt->info.spec;
   const int64_t now = clock_->NowMs();
   const bool success = robots_status >= 200 && robots_status < 300;
-  const bool missing = robots_status >= 400 && robots_status < 500;
+  // 4xx: no robots.txt, everything allowed (RFC 9309 2.3.1.3) -- except 429,
+  // which asks us to come back later: treated like a 5xx, as Google does.
+  const bool missing = robots_status >= 400 && robots_status < 500 && robots_status != 429;
   const int64_t retry_ms = std::min<int64_t>(spec.robots_ttl_ms, 3'600'000);
   if (!success && !missing) {
     if (refresh) {
@@ -790,19 +792,31 @@ int64_t Frontier::RequeueDue(int64_t limit) {
   const int64_t now = clock_->NowMs();
   struct Due {
     int64_t id, host_id, crawl_id;
+    std::string url;
   };
   std::vector<Due> due;
   Stmt& s = db_->Cached(
-      "SELECT id, host_id, crawl_id FROM frontier WHERE next_visit_at IS NOT NULL AND "
+      "SELECT id, host_id, crawl_id, url FROM frontier WHERE next_visit_at IS NOT NULL AND "
       "state='done' AND next_visit_at <= ? ORDER BY next_visit_at LIMIT ?");
   s.Bind(1, now).Bind(2, limit);
-  while (s.Step()) due.push_back({s.Int(0), s.Int(1), s.Int(2)});
+  while (s.Step()) due.push_back({s.Int(0), s.Int(1), s.Int(2), s.Text(3)});
   s.Reset();
   std::map<int64_t, int64_t> per_host;
   for (const auto& d : due) {
     const CrawlRuntime* rt = runtime(d.crawl_id);
-    if (rt == nullptr || (rt->info.state != "running" && rt->info.state != "paused")) {
-      // The crawl ended: its pages are not revisited.
+    bool stop = rt == nullptr || (rt->info.state != "running" && rt->info.state != "paused");
+    if (!stop) {
+      // robots.txt may have been refreshed since the last visit, and only
+      // queued URLs were filtered then: a URL it now disallows (or reserves
+      // for AI tokens) is not revisited.
+      const HostPolicy* policy = Policy(d.crawl_id, d.host_id);
+      UrlParts parts;
+      std::string detail;
+      stop = policy != nullptr && SplitUrl(d.url, &parts).ok() &&
+             !RobotsVerdict(*policy, parts.path_query, &detail).empty();
+    }
+    if (stop) {
+      // The crawl ended, or robots.txt forbids the URL now: it is not revisited.
       db_->Cached("UPDATE frontier SET next_visit_at=NULL WHERE id=?").Bind(1, d.id).Run();
       continue;
     }

@@ -3,6 +3,7 @@
 #include "core/crypto.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace swarmcrawl {
 
@@ -92,7 +93,8 @@ bool IsDoneReason(const std::string& reason) {
 int64_t NextInterval(const RecrawlPolicy& p, int64_t current, bool first, bool changed) {
   if (first || current <= 0) return p.interval_ms;
   const double next = static_cast<double>(current) * (changed ? 0.8 : 1.4);
-  return std::clamp<int64_t>(static_cast<int64_t>(next), p.min_interval_ms, p.max_interval_ms);
+  // Rounded, not truncated: 11200 * 1.4 is 15679.999... in binary floating point.
+  return std::clamp<int64_t>(std::llround(next), p.min_interval_ms, p.max_interval_ms);
 }
 
 }  // namespace
@@ -108,9 +110,13 @@ Ingest::PageOutcome Ingest::ApplyPages(const ActiveLease& lease, const CrawlInfo
       "SELECT state, lease_id, depth, redirects, attempts, kind, visits, "
       "COALESCE(text_sha256,''), COALESCE(interval_ms,0), url, COALESCE(via,'') FROM frontier "
       "WHERE id=? AND crawl_id=?");
+  // A finished row's next visit is cleared here and set again below only for
+  // a page visit (stored or unchanged) or a sitemap: a revisit that ends any
+  // other way (redirect, opt-out, failure) must not leave the past due time
+  // behind, or RequeueDue would requeue the URL again at once, forever.
   Stmt& finish = db->Cached(
       "UPDATE frontier SET state=?, reason=?, detail=?, status=?, attempts=?, lease_id=NULL, "
-      "updated_at=? WHERE id=?");
+      "next_visit_at=NULL, updated_at=? WHERE id=?");
   Stmt& requeue = db->Cached(
       "UPDATE frontier SET state='queued', reason=?, detail=?, status=?, attempts=?, "
       "lease_id=NULL, updated_at=? WHERE id=?");
@@ -204,9 +210,11 @@ Ingest::PageOutcome Ingest::ApplyPages(const ActiveLease& lease, const CrawlInfo
       requeue.Bind(3, e.status).Bind(4, attempts).Bind(5, now).Bind(6, e.task_id).Run();
       db->Cached("UPDATE hosts SET queued=queued+1 WHERE id=?").Bind(1, lease.host_id).Run();
     }
+    // Host health: only what says the server is struggling (5xx, 429,
+    // timeouts, refused connections) backs it off; a 404 is the page's fault.
     if (done) {
       ++health.successes;
-    } else {
+    } else if (IsRetryable(reason, e.status)) {
       ++health.errors;
     }
 

@@ -1,103 +1,12 @@
 // Frontier and Ingest on a real SQLite file, with a manual clock.
 #include <doctest/doctest.h>
-#include <unistd.h>
 
-#include <filesystem>
-
-#include "coordinator/frontier.h"
-#include "coordinator/ingest.h"
-#include "coordinator/store.h"
-#include "core/crypto.h"
+#include "coordinator_env.h"
 
 namespace swarmcrawl {
-namespace {
-
-struct Env {
-  std::string dir;
-  ManualClock clock;
-  Store store;
-  std::unique_ptr<Frontier> frontier;
-  std::unique_ptr<Ingest> ingest;
-  int64_t crawl_id = 0;
-  SigningKey key;
-
-  explicit Env(const std::string& spec_json, LeaseLimits limits = LeaseLimits()) {
-    char tmpl[] = "/tmp/swarmcrawl-coord-XXXXXX";
-    REQUIRE(mkdtemp(tmpl) != nullptr);
-    dir = tmpl;
-    REQUIRE(Store::Open(dir + "/c.db", &store).ok());
-    CrawlSpec spec;
-    REQUIRE(ParseCrawlSpec(spec_json, &spec).ok());
-    REQUIRE(store.InsertCrawl(spec, clock.NowMs(), &crawl_id).ok());
-    frontier = std::make_unique<Frontier>(&store, &clock, limits);
-    frontier->LoadCrawls();
-    frontier->AddSeeds(crawl_id);
-    ingest = std::make_unique<Ingest>(&store, frontier.get(), &clock, Logger("test", LogLevel::kQuiet));
-    REQUIRE(SigningKey::Generate(&key).ok());
-  }
-  ~Env() { std::filesystem::remove_all(dir); }
-
-  int64_t Int(const std::string& sql) {
-    Stmt s = store.db()->Prepare(sql);
-    return s.Step() ? s.Int(0) : -1;
-  }
-  void ExpireLeases() {
-    Transaction tx(store.db());
-    frontier->ExpireLeases();
-    tx.Commit();
-  }
-  std::optional<LeaseMsg> Lease(int64_t n, const std::string& worker = "w1") {
-    Transaction tx(store.db());
-    auto l = frontier->NextLease(worker, key.public_hex(), n);
-    tx.Commit();
-    return l;
-  }
-  AckMsg Send(const LeaseMsg& lease, std::vector<ResultEntry> entries, const std::string& batch) {
-    ResultMsg m;
-    m.batch_id = batch;
-    m.lease_id = lease.lease_id;
-    m.entries = std::move(entries);
-    m.signature = key.SignHex(ManifestBytes(key.public_hex(), m, lease.nonce));
-    return ingest->Apply(key.public_hex(), m);
-  }
-  void AnswerRobots(const std::string& robots_txt) {
-    auto l = Lease(10);
-    REQUIRE(l);
-    REQUIRE(l->kind == "robots");
-    ResultEntry e;
-    e.task_id = 1;
-    e.url = l->tasks[0].url;
-    e.status = 200;
-    e.robots_txt = robots_txt;
-    e.text_sha256 = Sha256Hex(robots_txt);
-    REQUIRE(Send(*l, {e}, "robots-" + std::to_string(l->lease_id)).status == "accepted");
-  }
-};
-
-// Leases that expire 1 s after issue, whatever their size.
-LeaseLimits ShortLeases() {
-  LeaseLimits limits;
-  limits.base_ttl_ms = 1000;
-  limits.per_task_ttl_ms = 0;
-  return limits;
-}
-
-ResultEntry Page(const TaskSpec& t, std::vector<std::string> links = {}) {
-  ResultEntry e;
-  e.task_id = t.task_id;
-  e.url = t.url;
-  e.status = 200;
-  e.fetched_at = 1;
-  e.content_type = "text/html";
-  e.text = "text of " + t.url;
-  e.text_sha256 = Sha256Hex(e.text);
-  e.body_bytes = 100;
-  e.body_sha256 = Sha256Hex("b");
-  e.outlinks = std::move(links);
-  return e;
-}
-
-}  // namespace
+using coordinator_test::Env;
+using coordinator_test::Page;
+using coordinator_test::ShortLeases;
 
 TEST_CASE("frontier: robots.txt is leased first, then pages, and disallowed URLs are excluded") {
   Env env(R"({"name":"c","seeds":["http://a.test/","http://a.test/private/x"],"delay_ms":0,"concurrency":4})");

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "coordinator/crawl_spec.h"
 
 namespace swarmcrawl {
@@ -56,6 +58,129 @@ TEST_CASE("crawl spec: scope by host, domain and patterns") {
   CHECK(check("http://example.org.evil.net/a.html") == "out_of_scope");
   CHECK(check("http://example.org/private/a.html") == "excluded_pattern");
   CHECK(check("http://example.org/a.pdf") == "not_included");
+}
+
+}  // namespace swarmcrawl
+
+namespace swarmcrawl {
+
+TEST_CASE("crawl spec: politeness fields parse, with their defaults") {
+  CrawlSpec d;
+  REQUIRE(ParseCrawlSpec(R"({"name":"a","seeds":["http://a.test/"]})", &d).ok());
+  CHECK(d.seed_scope == "host");
+  CHECK(d.ip_concurrency == 4);
+  CHECK(d.ip_delay_ms == 0);
+  CHECK(d.response_time_factor == 2.0);
+  CHECK(d.max_backoff_ms == 3'600'000);
+  CHECK(d.robots_ttl_ms == 86'400'000);
+  CHECK(d.honor_tdmrep);
+  CHECK(d.follow_canonical);
+  CHECK_FALSE(d.recrawl.enabled);
+  CHECK(d.ai_robots_tokens == DefaultAiRobotsTokens());
+  CHECK(std::find(d.ai_robots_tokens.begin(), d.ai_robots_tokens.end(), "GPTBot") !=
+        d.ai_robots_tokens.end());
+  CHECK(std::find(d.strip_params.begin(), d.strip_params.end(), "utm_*") != d.strip_params.end());
+
+  CrawlSpec s;
+  REQUIRE(ParseCrawlSpec(R"({"name":"a","seeds":["http://a.test/"],
+      "sitemaps":["HTTP://A.test/sitemap.xml"],"seed_scope":"host","strip_params":["ref","trk_*"],
+      "ip_concurrency":2,"ip_delay_ms":250,"response_time_factor":1.5,"max_backoff_ms":60000,
+      "robots_ttl_ms":5000,"ai_robots_tokens":["GPTBot","my-bot_2"],"honor_tdmrep":false,
+      "follow_canonical":false,
+      "recrawl":{"interval_ms":10000,"min_interval_ms":5000,"max_interval_ms":60000}})", &s).ok());
+  CHECK(s.sitemaps == std::vector<std::string>{"http://a.test/sitemap.xml"});
+  CHECK(s.strip_params == std::vector<std::string>{"ref", "trk_*"});
+  CHECK(s.ip_concurrency == 2);
+  CHECK(s.ip_delay_ms == 250);
+  CHECK(s.response_time_factor == 1.5);
+  CHECK(s.max_backoff_ms == 60000);
+  CHECK(s.robots_ttl_ms == 5000);
+  CHECK(s.ai_robots_tokens == std::vector<std::string>{"GPTBot", "my-bot_2"});
+  CHECK_FALSE(s.honor_tdmrep);
+  CHECK_FALSE(s.follow_canonical);
+  CHECK(s.recrawl.enabled);
+  CHECK(s.recrawl.interval_ms == 10000);
+  CHECK(s.recrawl.min_interval_ms == 5000);
+  CHECK(s.recrawl.max_interval_ms == 60000);
+
+  // Empty lists switch the defaults off.
+  CrawlSpec e;
+  REQUIRE(ParseCrawlSpec(R"({"name":"a","seeds":["http://a.test/"],"ai_robots_tokens":[],
+      "strip_params":[]})", &e).ok());
+  CHECK(e.ai_robots_tokens.empty());
+  CHECK(e.strip_params.empty());
+
+  // An interval alone is enough: the bounds follow it.
+  CrawlSpec r;
+  REQUIRE(ParseCrawlSpec(R"({"name":"a","seeds":["http://a.test/"],"recrawl":{"interval_ms":5000}})", &r).ok());
+  CHECK(r.recrawl.enabled);
+  CHECK(r.recrawl.min_interval_ms <= 5000);
+  CHECK(r.recrawl.max_interval_ms >= 5000);
+
+  // The stored form (CrawlSpecToJson) parses back to the same spec.
+  CrawlSpec back;
+  REQUIRE(ParseCrawlSpec(CrawlSpecToJson(s).dump(), &back).ok());
+  CHECK(CrawlSpecToJson(back) == CrawlSpecToJson(s));
+  REQUIRE(ParseCrawlSpec(CrawlSpecToJson(e).dump(), &back).ok());
+  CHECK(back.ai_robots_tokens.empty());
+  CHECK(back.strip_params.empty());
+  REQUIRE(ParseCrawlSpec(CrawlSpecToJson(d).dump(), &back).ok());
+  CHECK_FALSE(back.recrawl.enabled);
+}
+
+TEST_CASE("crawl spec: bad politeness values name the field") {
+  const std::string base = R"({"name":"a","seeds":["http://a.test/"],)";
+  auto err = [&](const std::string& rest) { return ErrorOf(base + rest + "}"); };
+  CHECK(err(R"("recrawl":{"interval_ms":10000,"min_interval_ms":500})")
+            .find("spec.recrawl.min_interval_ms") != std::string::npos);
+  CHECK(err(R"("recrawl":{"interval_ms":10000,"min_interval_ms":20000})").find("spec.recrawl") !=
+        std::string::npos);
+  CHECK(err(R"("recrawl":{"interval_ms":10000,"max_interval_ms":5000})").find("spec.recrawl") !=
+        std::string::npos);
+  CHECK(err(R"("recrawl":{"interval":10000})").find("spec.recrawl.interval") != std::string::npos);
+  CHECK(err(R"("recrawl":10000)").find("spec.recrawl") != std::string::npos);
+  CHECK(err(R"("seed_scope":"site")").find("spec.seed_scope") != std::string::npos);
+  CHECK(err(R"("ai_robots_tokens":["GPTBot","Claude Bot"])").find("spec.ai_robots_tokens[1]") !=
+        std::string::npos);
+  CHECK(err(R"("ai_robots_tokens":["GPT Bot"])").find("spec.ai_robots_tokens[0]") != std::string::npos);
+  const std::string strip = err(R"("strip_params":["ok","a=b"])");
+  CHECK(strip.find("spec.strip_params") != std::string::npos);
+  CHECK(strip.find("[1]") != std::string::npos);
+  CHECK(err(R"("robots_ttl_ms":86400001)").find("spec.robots_ttl_ms") != std::string::npos);
+  CHECK(err(R"("response_time_factor":-1)").find("spec.response_time_factor") != std::string::npos);
+  CHECK(err(R"("ip_concurrency":0)").find("spec.ip_concurrency") != std::string::npos);
+  CHECK(err(R"("ip_delay_ms":-5)").find("spec.ip_delay_ms") != std::string::npos);
+  CHECK(err(R"("max_backoff_ms":10)").find("spec.max_backoff_ms") != std::string::npos);
+  CHECK(err(R"("honor_tdmrep":"yes")").find("spec.honor_tdmrep") != std::string::npos);
+  CHECK(err(R"("follow_canonical":1)").find("spec.follow_canonical") != std::string::npos);
+  CHECK(err(R"("sitemaps":["ftp://a.test/s.xml"])").find("spec.sitemaps[0]") != std::string::npos);
+  const std::string suffix = err(R"("allowed_domains":["co.uk"])");
+  CHECK(suffix.find("spec.allowed_domains[0]") != std::string::npos);
+  CHECK(suffix.find("public suffix") != std::string::npos);
+}
+
+TEST_CASE("crawl spec: seed_scope domain derives registrable domains from the seeds") {
+  CrawlSpec s;
+  REQUIRE(ParseCrawlSpec(R"({"name":"a","seeds":["http://www.example.co.uk/","https://blog.example.co.uk/x",
+      "http://news.other.org/"],"seed_scope":"domain"})", &s).ok());
+  CHECK(s.allowed_domains == std::vector<std::string>{"example.co.uk", "other.org"});
+  CHECK(s.allowed_hosts.empty());
+  Scope scope(s);
+  auto check = [&](const std::string& url) {
+    UrlParts p;
+    REQUIRE(SplitUrl(url, &p).ok());
+    return scope.Check(p, url);
+  };
+  CHECK(check("http://shop.example.co.uk/") == "");
+  CHECK(check("http://example.co.uk/") == "");
+  CHECK(check("http://other.co.uk/") == "out_of_scope");
+  CHECK(check("http://www.other.org/") == "");
+
+  // seed_scope "host" (the default) keeps to the seeds' hosts.
+  CrawlSpec h;
+  REQUIRE(ParseCrawlSpec(R"({"name":"a","seeds":["http://www.example.co.uk/"]})", &h).ok());
+  CHECK(h.allowed_hosts == std::vector<std::string>{"www.example.co.uk"});
+  CHECK(h.allowed_domains.empty());
 }
 
 }  // namespace swarmcrawl
