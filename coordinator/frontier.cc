@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <arpa/inet.h>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "core/crypto.h"
 #include "core/strings.h"
@@ -211,6 +213,10 @@ int64_t Frontier::Admit(int64_t crawl_id, const std::vector<std::string>& urls, 
   std::map<int64_t, int64_t> queued_per_host;
   int64_t queued = 0;
   std::string canon;
+  // A page's links name few hosts: within one call, each origin's host id and
+  // each host's unknown robots.txt are looked up once (neither changes here).
+  std::unordered_map<std::string, int64_t> call_hosts;
+  std::unordered_set<int64_t> robots_unknown;
   Stmt& ins = db_->Cached(
       "INSERT OR IGNORE INTO frontier(crawl_id, host_id, url_hash, url, kind, depth, redirects, "
       "state, reason, detail, discovered_at, updated_at, via) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
@@ -219,25 +225,34 @@ int64_t Frontier::Admit(int64_t crawl_id, const std::vector<std::string>& urls, 
     if (SeenRecently(raw)) continue;
     auto remember = [this](uint64_t h) { seen_cache_[h & (seen_cache_.size() - 1)] = h; };
     // Workers send canonical URLs, but a worker is not trusted to: re-check.
+    // One parse: the canonical URL is scheme://authority followed by path_query.
     UrlParts parts;
-    if (!CanonicalizeUrl(url, &canon).ok()) {
+    if (!SplitUrl(url, &parts).ok()) {
       remember(raw);
       continue;
     }
-    canon = StripQueryParams(canon, rt->strip);
+    std::string origin = OriginOf(parts);
+    canon.assign(origin).append(parts.path_query);
+    if (std::string stripped = StripQueryParams(canon, rt->strip); stripped != canon) {
+      canon = std::move(stripped);
+      if (!SplitUrl(canon, &parts).ok()) {
+        remember(raw);
+        continue;
+      }
+      origin = OriginOf(parts);
+    }
     // URLs the protocol could not carry are not worth a frontier row.
-    if (canon.size() > kMaxUrlBytes || !SplitUrl(canon, &parts).ok() || parts.host.size() > 253) {
+    if (canon.size() > kMaxUrlBytes || parts.host.size() > 253) {
       remember(raw);
       continue;
     }
-    const std::string origin = OriginOf(parts);
     if (!sitemap_origin.empty() && origin != sitemap_origin && (via.empty() || origin != via)) {
       // Not remembered: the URL may still be found by a link or its own host's sitemap.
       if (cross_host != nullptr) ++*cross_host;
       continue;
     }
     remember(raw);
-    const uint64_t hash = UrlHash(crawl_id, canon);
+    const uint64_t hash = canon == url ? raw : UrlHash(crawl_id, canon);
     if (hash != raw) {
       if (SeenRecently(hash)) continue;
       remember(hash);
@@ -250,10 +265,17 @@ int64_t Frontier::Admit(int64_t crawl_id, const std::vector<std::string>& urls, 
     }
     if (reason.empty() && redirects > 5) reason = "too_many_redirects";
     if (reason.empty() && rt->admitted >= spec.max_pages) reason = "max_pages";
-    const int64_t host_id = reason == "out_of_scope" ? 0 : HostId(rt, origin, /*create=*/true);
-    if (reason.empty()) {
+    int64_t host_id = 0;
+    if (reason != "out_of_scope") {
+      auto [it, added] = call_hosts.try_emplace(origin, 0);
+      if (added) it->second = HostId(rt, origin, /*create=*/true);
+      host_id = it->second;
+    }
+    if (reason.empty() && !robots_unknown.contains(host_id)) {
       if (const HostPolicy* policy = Policy(crawl_id, host_id)) {
         reason = RobotsVerdict(*policy, parts.path_query, &detail);
+      } else {
+        robots_unknown.insert(host_id);
       }
     }
     ins.Bind(1, crawl_id).Bind(2, host_id).Bind(3, static_cast<int64_t>(hash)).Bind(4, canon);

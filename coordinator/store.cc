@@ -172,6 +172,13 @@ Status Store::Open(const std::string& path, Store* out) {
   Store st;
   if (Status s = Db::Open(path, &st.db_); !s.ok()) return s;
   try {
+    // A result batch dirties about one page per new frontier row (rows of
+    // random hosts: their index leaves and queued counters). With SQLite's
+    // default of a checkpoint per 1,000 WAL pages (4 MB), nearly every batch
+    // paid for a checkpoint and its fsyncs; 16,000 pages (64 MB) lets a hot
+    // page reach the database file once per checkpoint rather than once per
+    // batch (docs/benchmarks.md, "Frontier at scale").
+    st.db_.Exec("PRAGMA wal_autocheckpoint=16000");
     st.Migrate();
   } catch (const SqliteError& e) {
     return Status::Error("io", "cannot initialize the coordinator database " + path + ": " +

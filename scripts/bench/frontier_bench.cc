@@ -123,6 +123,42 @@ std::string Plan(Db* db, const std::string& sql) {
   return out;
 }
 
+// Per prepared statement of the connection: runs, and steps that scanned a
+// whole table or index ("full scans"), sorted, or built an automatic index
+// since the last call (the counters are reset). Frontier's hot statements are
+// cached, so they are all here.
+void PrintStatementStats(Db* db, const char* phase) {
+  struct Row {
+    std::string sql;
+    int runs, fullscan, sort, autoindex;
+  };
+  std::vector<Row> rows;
+  for (sqlite3_stmt* s = sqlite3_next_stmt(db->handle(), nullptr); s != nullptr;
+       s = sqlite3_next_stmt(db->handle(), s)) {
+    Row r{sqlite3_sql(s) ? sqlite3_sql(s) : "", sqlite3_stmt_status(s, SQLITE_STMTSTATUS_RUN, 1),
+          sqlite3_stmt_status(s, SQLITE_STMTSTATUS_FULLSCAN_STEP, 1),
+          sqlite3_stmt_status(s, SQLITE_STMTSTATUS_SORT, 1),
+          sqlite3_stmt_status(s, SQLITE_STMTSTATUS_AUTOINDEX, 1)};
+    if (r.runs > 0) rows.push_back(std::move(r));
+  }
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.runs > b.runs; });
+  std::printf("statements run during the %s (runs, full-scan steps, sorts, automatic-index rows):\n", phase);
+  for (const auto& r : rows) {
+    std::printf("  %10d %6d %4d %4d  %.100s%s\n", r.runs, r.fullscan, r.sort, r.autoindex, r.sql.c_str(),
+                r.sql.size() > 100 ? "..." : "");
+  }
+}
+
+void ResetStatementStats(Db* db) {
+  for (sqlite3_stmt* s = sqlite3_next_stmt(db->handle(), nullptr); s != nullptr;
+       s = sqlite3_next_stmt(db->handle(), s)) {
+    for (int op : {SQLITE_STMTSTATUS_RUN, SQLITE_STMTSTATUS_FULLSCAN_STEP, SQLITE_STMTSTATUS_SORT,
+                   SQLITE_STMTSTATUS_AUTOINDEX}) {
+      sqlite3_stmt_status(s, op, 1);
+    }
+  }
+}
+
 double MiB(int64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
 
 // The links one page offers; see the workload description at the top.
@@ -327,6 +363,7 @@ int main(int argc, char** argv) {
   SteadyClock::duration last_tx{};
   bool time_stop = false;
   std::vector<std::string> report_lines;
+  std::vector<double> tx_ms;  // per transaction (one result batch), BEGIN..COMMIT
   while (inserted < urls) {
     if (Seconds(SteadyClock::now() - wall_start) >= static_cast<double>(max_seconds)) {
       time_stop = true;
@@ -342,7 +379,9 @@ int main(int argc, char** argv) {
       for (const auto& p : pages) added += frontier.Admit(crawl_id, p, depth + 1);
       tx.Commit();
     }
-    tx_time += SteadyClock::now() - t0;
+    const auto dt = SteadyClock::now() - t0;
+    tx_time += dt;
+    tx_ms.push_back(Seconds(dt) * 1e3);
     clock.Advance(1);
     ++batches;
     for (const auto& p : pages) offered += static_cast<int64_t>(p.size());
@@ -376,6 +415,13 @@ int main(int argc, char** argv) {
               time_stop ? "STOPPED BY --max-seconds" : "done", inserted, offered,
               100.0 * static_cast<double>(inserted) / static_cast<double>(std::max<int64_t>(offered, 1)),
               batches, load_tx_s, load_wall_s);
+
+  const Percentiles txp = Summarize(tx_ms);
+  std::printf("transaction (%" PRId64 " pages' Admit + COMMIT, incl. WAL checkpoints): p50 %.1f ms, p99 %.1f ms, "
+              "max %.1f ms\n",
+              pages_per_tx, txp.p50, txp.p99, txp.max);
+
+  PrintStatementStats(db, "load");
 
   // Consistency: every counted row exists once, and the hosts' queued counters add up.
   const int64_t rows = QueryInt(db, "SELECT COUNT(*) FROM frontier");
@@ -450,6 +496,7 @@ int main(int argc, char** argv) {
 
     std::vector<double> call_us, commit_us;
     const std::string contributor(64, 'a');
+    ResetStatementStats(db);
     for (int64_t i = 0; i < leases; ++i) {
       const auto t0 = SteadyClock::now();
       std::optional<LeaseMsg> lease;
@@ -479,6 +526,7 @@ int main(int argc, char** argv) {
     }
     call = Summarize(call_us);
     with_commit = Summarize(commit_us);
+    PrintStatementStats(db, "leases (NextLease, then untimed FetchesDone, URLs marked done, FinishTasks)");
     std::printf("host pick query alone: p50 %.1f us, p90 %.1f us, p99 %.1f us, max %.1f us\n", pick.p50,
                 pick.p90, pick.p99, pick.max);
     std::printf("NextLease (%" PRId64 " calls, %" PRId64 " leases, %.1f tasks/lease): p50 %.1f us, p90 %.1f us, "
@@ -498,12 +546,13 @@ int main(int argc, char** argv) {
               "offered_per_s=%.0f inserted_per_s=%.0f rss_mib=%.1f hwm_mib=%.1f load_rss_mib=%.1f "
               "db_mib=%.0f hosts=%" PRId64 " lease_hosts=%" PRId64 " leases=%" PRId64
               " pick_p50_us=%.1f pick_p99_us=%.1f lease_p50_us=%.1f lease_p99_us=%.1f "
-              "lease_commit_p50_us=%.1f lease_commit_p99_us=%.1f time_stop=%d consistent=%d\n",
+              "lease_commit_p50_us=%.1f lease_commit_p99_us=%.1f tx_p50_ms=%.1f tx_p99_ms=%.1f tx_max_ms=%.1f "
+              "time_stop=%d consistent=%d\n",
               urls, inserted, offered, load_tx_s, load_wall_s,
               static_cast<double>(offered) / load_tx_s, static_cast<double>(inserted) / load_tx_s,
               end_mem.rss_kb / 1024.0, end_mem.hwm_kb / 1024.0, load_mem.rss_kb / 1024.0, MiB(db_bytes),
               host_rows, lease_hosts, leased, pick.p50, pick.p99, call.p50, call.p99, with_commit.p50,
-              with_commit.p99, time_stop ? 1 : 0, consistent ? 1 : 0);
+              with_commit.p99, txp.p50, txp.p99, txp.max, time_stop ? 1 : 0, consistent ? 1 : 0);
   cleanup();
   return consistent ? 0 : 3;
 }
