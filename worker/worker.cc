@@ -52,6 +52,7 @@ bool IsFetchOutcome(const std::string& reason) {
 struct InFlight {
   int64_t lease_id;
   size_t task_index;
+  int64_t added_at = 0;  // monotonic ms
 };
 
 
@@ -373,7 +374,7 @@ void Worker::Impl::StartFetches(int64_t now) {
       }
       req.if_none_match = task.etag;
       req.if_modified_since = task.last_modified;
-      in_flight[req.id] = {id, index};
+      in_flight[req.id] = {id, index, now};
       fetcher.Add(std::move(req));
       ++st.in_flight;
       st.next_start = now + st.msg.delay_ms;
@@ -399,6 +400,10 @@ void Worker::Impl::CollectFetches() {
     if (lit == leases.end()) continue;
     LeaseState& st = lit->second;
     --st.in_flight;
+    // The delay runs from when the request actually went out: a new
+    // connection's set-up must not eat into the host's delay.
+    st.next_start = std::max(st.next_start, f.added_at + static_cast<int64_t>(r.sent_after_s * 1000) +
+                                                st.msg.delay_ms);
     auto ctx = std::make_shared<TaskContext>();
     ctx->lease_kind = st.msg.kind;
     ctx->task = st.msg.tasks[f.task_index];

@@ -13,9 +13,12 @@
 // Workload (deterministic for a given --seed):
 //   - one crawl: seeds ["http://h0.bench.test/"], allowed_domains
 //     ["bench.test"], delay_ms 100, max_pages 1e9, max_depth 20; hosts are
-//     h<N>.bench.test for N < --hosts. Robots.txt is unknown during the load
-//     (as in a real crawl's first hours), so admission checks the host's
-//     robots state per URL exactly as it does in production.
+//     h<N>.bench.test for N < --hosts. By default robots.txt is unknown
+//     during the load (a crawl's first hours: admission looks the host's
+//     robots state up and finds nothing to apply). With --robots-ready every
+//     host is created first and given a ~0.5 KB robots.txt (status 200, rules
+//     for * and three AI crawlers, none matching the workload's URLs), so
+//     admission parses and applies real rules, as in a crawl's steady state.
 //   - links arrive like a crawl's discovered links: one transaction per result
 //     batch, exactly as coordinator/ingest.cc does it (BEGIN IMMEDIATE, one
 //     Frontier::Admit(crawl, page.outlinks, depth + 1) per page, COMMIT). A batch
@@ -61,6 +64,7 @@
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -159,6 +163,30 @@ void ResetStatementStats(Db* db) {
   }
 }
 
+// The robots.txt every host gets with --robots-ready (plus a Sitemap line
+// naming the host): rules for everyone and two AI crawlers' groups, none of
+// which disallows a URL of the workload.
+constexpr const char* kRobotsTxt =
+    "# robots.txt for a news site\n"
+    "User-agent: *\n"
+    "Disallow: /admin/\n"
+    "Disallow: /search\n"
+    "Disallow: /cart/\n"
+    "Disallow: /account/\n"
+    "Disallow: /*?sessionid=\n"
+    "Disallow: /*.pdf$\n"
+    "Allow: /search/about\n"
+    "\n"
+    "User-agent: GPTBot\n"
+    "Disallow: /\n"
+    "\n"
+    "User-agent: CCBot\n"
+    "Disallow: /\n"
+    "\n"
+    "User-agent: Google-Extended\n"
+    "Disallow: /news/archive/\n"
+    "\n";
+
 double MiB(int64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
 
 // The links one page offers; see the workload description at the top.
@@ -252,7 +280,7 @@ int main(int argc, char** argv) {
   uint64_t seed = 42;
   std::string dir;
   std::vector<std::string> pragmas;
-  bool keep = false, no_lease = false;
+  bool keep = false, no_lease = false, robots_ready = false;
   app.add_option("--urls", urls, "stop the load at this many new frontier rows")->check(CLI::PositiveNumber);
   app.add_option("--max-seconds", max_seconds, "stop the load after this long in any case")
       ->check(CLI::PositiveNumber);
@@ -269,6 +297,8 @@ int main(int argc, char** argv) {
                  "extra PRAGMA run after Store::Open, e.g. --pragma cache_size=-65536 (experiments)");
   app.add_flag("--keep", keep, "keep the database directory");
   app.add_flag("--no-lease", no_lease, "skip the lease phase");
+  app.add_flag("--robots-ready", robots_ready,
+               "create every host with a known robots.txt before the load (a crawl's steady state)");
   CLI11_PARSE(app, argc, argv);
 
   bool made_dir = false;
@@ -342,6 +372,41 @@ int main(int argc, char** argv) {
   std::printf("workload: %" PRId64 " hosts, %" PRId64 " pages per transaction, 50 links per page; "
               "stop at %" PRId64 " new rows or %" PRId64 " s\n",
               hosts, pages_per_tx, urls, max_seconds);
+  // Every host h<N> exists: its home page admitted (INSERT OR IGNORE for those there).
+  auto admit_home_pages = [&] {
+    std::vector<std::string> homes;
+    for (int64_t h = 0; h < hosts; h += 1000) {
+      homes.clear();
+      char buf[64];
+      for (int64_t k = h; k < std::min(hosts, h + 1000); ++k) {
+        homes.emplace_back(buf, static_cast<size_t>(std::snprintf(buf, sizeof buf, "http://h%" PRId64 ".bench.test/", k)));
+      }
+      Transaction tx(db);
+      frontier.Admit(crawl_id, homes, 1);
+      tx.Commit();
+    }
+  };
+  // robots.txt known for every host (as after its robots lease), expiring in 10 years.
+  auto set_robots = [&](int64_t status, bool with_body) {
+    Transaction tx(db);
+    db->Prepare(std::string("UPDATE hosts SET robots_state='ready', robots_status=?2, robots_txt=") +
+                (with_body ? "?3 || 'Sitemap: ' || host || '/sitemap.xml\n'" : "''") +
+                ", robots_fetched_at=?1, robots_expires_at=?1 + 315360000000")
+        .Bind(1, clock.NowMs())
+        .Bind(2, status)
+        .Bind(3, std::string_view(kRobotsTxt))
+        .Run();
+    tx.Commit();
+    frontier.Reload();
+  };
+  if (robots_ready) {
+    const auto t0 = SteadyClock::now();
+    admit_home_pages();
+    set_robots(200, true);
+    std::printf("robots-ready: %" PRId64 " hosts created and given a %zu-byte robots.txt before the load "
+                "(%.1f s, not timed)\n",
+                hosts, std::strlen(kRobotsTxt) + 40, Seconds(SteadyClock::now() - t0));
+  }
   const Mem start_mem = ReadMem();
   std::printf("start: VmRSS %.1f MiB, VmHWM %.1f MiB\n\n", start_mem.rss_kb / 1024.0,
               start_mem.hwm_kb / 1024.0);
@@ -455,26 +520,13 @@ int main(int argc, char** argv) {
   if (!no_lease && leases > 0) {
     // Every host exists and has its robots.txt; see the top of the file.
     const auto prep0 = SteadyClock::now();
-    std::vector<std::string> homes;
-    for (int64_t h = 0; h < hosts; h += 1000) {
-      homes.clear();
-      char buf[64];
-      for (int64_t k = h; k < std::min(hosts, h + 1000); ++k) {
-        homes.emplace_back(buf, static_cast<size_t>(std::snprintf(buf, sizeof buf, "http://h%" PRId64 ".bench.test/", k)));
-      }
-      Transaction tx(db);
-      frontier.Admit(crawl_id, homes, 1);
-      tx.Commit();
-    }
+    admit_home_pages();
+    if (!robots_ready) set_robots(404, false);
     {
       Transaction tx(db);
-      db->Prepare("UPDATE hosts SET robots_state='ready', robots_status=404, robots_txt='', "
-                  "robots_fetched_at=?1, robots_expires_at=?1 + 315360000000, response_ms=100")
-          .Bind(1, clock.NowMs())
-          .Run();
+      db->Exec("UPDATE hosts SET response_ms=100");
       tx.Commit();
     }
-    frontier.Reload();
     lease_hosts = QueryInt(db, "SELECT COUNT(*) FROM hosts WHERE queued > 0 AND lease_id IS NULL");
     std::printf("\nlease phase: %" PRId64 " hosts with queued URLs, all robots-ready (setup %.1f s)\n",
                 lease_hosts, Seconds(SteadyClock::now() - prep0));
