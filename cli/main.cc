@@ -8,19 +8,25 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 #include <thread>
 
+#include "coordinator/export.h"
 #include "coordinator/frontier.h"
 #include "coordinator/server.h"
 #include "coordinator/store.h"
+#include "core/compress.h"
 #include "core/crypto.h"
 #include "core/strings.h"
 #include "parsers/html_page.h"
+#include "parsers/page_content.h"
+#include "parsers/parser_registry.h"
 #include "parsers/robots.h"
 #include "parsers/sitemap.h"
+#include "worker/page_processor.h"
 #include "worker/worker.h"
 
 namespace swarmcrawl {
@@ -45,12 +51,40 @@ int Fail(const std::string& message) {
 }
 int Fail(const Status& s) { return Fail(s.message()); }
 
+// "-" reads standard input.
 bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
   std::ostringstream ss;
-  ss << in.rdbuf();
+  if (path == "-") {
+    ss << std::cin.rdbuf();
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return false;
+    ss << in.rdbuf();
+  }
   *out = ss.str();
+  return true;
+}
+
+// An RSS or Atom document: its root element is near the start.
+bool LooksLikeFeed(std::string_view body) {
+  const std::string_view head = body.substr(0, 4096);
+  return head.find("<rss") != std::string_view::npos ||
+         head.find("<feed") != std::string_view::npos ||
+         head.find("<rdf:RDF") != std::string_view::npos;
+}
+
+// Milliseconds since the epoch from "2026-01-31", "2026-01-31T12:00:00Z" or a
+// plain integer of milliseconds.
+bool ParseTimeArg(const std::string& v, int64_t* ms) {
+  if (!v.empty() && v.find_first_not_of("0123456789") == std::string::npos && v.size() < 19) {
+    *ms = std::stoll(v);
+    return true;
+  }
+  std::tm tm{};
+  const char* end = strptime(v.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (end == nullptr) end = strptime(v.c_str(), "%Y-%m-%d", &tm);
+  if (end == nullptr || (*end != '\0' && std::string(end) != "Z")) return false;
+  *ms = static_cast<int64_t>(timegm(&tm)) * 1000;
   return true;
 }
 
@@ -150,28 +184,52 @@ void PrintCredits(const std::vector<CreditRow>& rows) {
   }
 }
 
-Status ExportJsonl(Store* store, const std::string& crawl, const std::string& out_path,
-                   int64_t* written) {
-  std::ofstream file;
-  std::ostream* out = &std::cout;
-  if (out_path != "-") {
-    file.open(out_path + ".part", std::ios::binary | std::ios::trunc);
-    if (!file) return Status::Error("io", "cannot write " + out_path);
-    out = &file;
+struct ExportFlags {
+  ExportFilter filter;
+  std::string format = "jsonl";
+  std::string since, until;
+  std::string langs;
+};
+
+void AddExportFilterFlags(CLI::App* cmd, ExportFlags* f) {
+  cmd->add_option("--schema", f->filter.schema,
+                  "record schema: web_page.v1, article.v1, forum_thread.v1, social_post.v1, "
+                  "product.v1, recipe.v1 or feed_item.v1")
+      ->capture_default_str();
+  cmd->add_option("--lang", f->langs, "only these languages (comma-separated codes, e.g. en,de)");
+  cmd->add_option("--min-quality", f->filter.min_quality,
+                  "only records whose quality_score is at least this (0..1)");
+  cmd->add_flag("--drop-duplicates", f->filter.drop_duplicates,
+                "leave out exact and near duplicates (keep each cluster's first record)");
+  cmd->add_option("--since", f->since, "fetched at or after (YYYY-MM-DD[THH:MM:SSZ] or ms)");
+  cmd->add_option("--until", f->until, "fetched before (YYYY-MM-DD[THH:MM:SSZ] or ms)");
+}
+
+Status ResolveExportFlags(ExportFlags* f) {
+  if (!f->since.empty() && !ParseTimeArg(f->since, &f->filter.since_ms)) {
+    return Status::Error("bad_filter", "--since: expected YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or ms");
   }
-  *written = 0;
-  Status s = store->ForEachRecord(crawl, [&](const nlohmann::json& rec) {
-    *out << DumpJson(rec) << '\n';
-    ++*written;
-  });
-  if (!s.ok()) return s;
-  if (out_path != "-") {
-    file.close();
-    if (!file || std::rename((out_path + ".part").c_str(), out_path.c_str()) != 0) {
-      return Status::Error("io", "cannot write " + out_path);
-    }
+  if (!f->until.empty() && !ParseTimeArg(f->until, &f->filter.until_ms)) {
+    return Status::Error("bad_filter", "--until: expected YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or ms");
   }
-  return Status::OK();
+  f->filter.languages.clear();
+  std::stringstream ss(f->langs);
+  for (std::string l; std::getline(ss, l, ',');) {
+    if (!l.empty()) f->filter.languages.push_back(l);
+  }
+  if (f->format != "jsonl" && f->format != "warc") {
+    return Status::Error("bad_filter", "--format: expected jsonl or warc");
+  }
+  return ValidateExportFilter(f->filter);
+}
+
+Status RunExport(Store* store, ExportFlags flags, const std::string& crawl,
+                 const std::string& out, ExportStats* stats) {
+  flags.filter.crawl = crawl;
+  if (Status s = ResolveExportFlags(&flags); !s.ok()) return s;
+  return ExportRecords(store, flags.filter,
+                       flags.format == "warc" ? ExportFormat::kWarc : ExportFormat::kJsonl, out,
+                       stats);
 }
 
 struct CommonWorkerFlags {
@@ -294,7 +352,13 @@ int main(int argc, char** argv) {
   run->add_option("--spec", run_specs, "crawl spec file(s) to submit")->required();
   run->add_option("--workers", run_workers, "workers to start")->capture_default_str()->check(CLI::Range(1, 64));
   run->add_flag("--serve", run_serve, "keep running after the crawls are done");
-  run->add_option("--export", run_export, "write the records of the crawl(s) to this JSONL file");
+  run->add_option("--export", run_export,
+                  "write the records of the crawl(s) to this file (JSON Lines; .zst/.gz compress, "
+                  "--format warc for WARC)");
+  ExportFlags run_exp_flags;
+  AddExportFilterFlags(run, &run_exp_flags);
+  run->add_option("--format", run_exp_flags.format, "export format: jsonl or warc")
+      ->capture_default_str();
 
   // crawl
   auto* crawl = app.add_subcommand("crawl", "submit and control crawls");
@@ -322,11 +386,18 @@ int main(int argc, char** argv) {
   }
 
   // export
-  auto* exp = app.add_subcommand("export", "write a crawl's records as JSON Lines (web_page.v1)");
+  auto* exp = app.add_subcommand(
+      "export", "write a crawl's records as JSON Lines (optionally .zst/.gz) or WARC 1.1");
   std::string exp_out;
+  ExportFlags exp_flags;
   add_db(exp);
   exp->add_option("--crawl", crawl_name, "crawl name")->required();
-  exp->add_option("--out", exp_out, "output file (- for stdout)")->required();
+  exp->add_option("--out", exp_out,
+                  "output file (- for stdout); FILE.zst or FILE.gz compresses JSON Lines, "
+                  "FILE.warc.gz writes one gzip member per WARC record")
+      ->required();
+  exp->add_option("--format", exp_flags.format, "jsonl or warc")->capture_default_str();
+  AddExportFilterFlags(exp, &exp_flags);
 
   // credits
   auto* credits = app.add_subcommand("credits", "show credit per contributor");
@@ -335,10 +406,23 @@ int main(int argc, char** argv) {
   credits->add_flag("--json", as_json, "machine-readable output");
 
   // parse
-  auto* parse = app.add_subcommand("parse", "parse a local HTML file the way a worker does");
-  std::string parse_file, parse_url = "http://localhost/";
-  parse->add_option("file", parse_file, "HTML file")->required();
-  parse->add_option("--url", parse_url, "URL to resolve links against")->capture_default_str();
+  auto* parse = app.add_subcommand(
+      "parse", "show what a worker would produce from a page (HTML, or an RSS/Atom feed)");
+  std::string parse_file, parse_url = "http://localhost/", parse_format = "json";
+  std::string parse_type, parse_charset;
+  parse->add_option("file", parse_file, "the page as served (- for standard input; gzip accepted)")
+      ->required();
+  parse->add_option("--url", parse_url, "the page's URL (links are resolved against it)")
+      ->capture_default_str();
+  parse->add_option("--format", parse_format,
+                    "json: the whole record; text: main content, one block per line; "
+                    "markdown: main content as Markdown")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"json", "text", "markdown"}));
+  parse->add_option("--content-type", parse_type,
+                    "Content-Type as served (default: text/html, or a feed type when the file "
+                    "looks like RSS/Atom)");
+  parse->add_option("--charset", parse_charset, "charset parameter of the Content-Type header");
 
   // robots: the crawler's own robots.txt decision, for operators and site owners
   auto* robots = app.add_subcommand(
@@ -492,10 +576,10 @@ int main(int argc, char** argv) {
         std::printf("  %.1f s, %.1f pages/s\n", secs, st.records / std::max(secs, 0.001));
       }
       if (!run_export.empty()) {
-        int64_t n = 0;
+        ExportStats es;
         const std::string out = names.size() == 1 ? run_export : name + "-" + run_export;
-        if (Status s = ExportJsonl(&store, name, out, &n); !s.ok()) return Fail(s);
-        std::cout << "  exported " << n << " records to " << out << "\n";
+        if (Status s = RunExport(&store, run_exp_flags, name, out, &es); !s.ok()) return Fail(s);
+        std::cout << "  exported " << es.records << " records to " << out << "\n";
       }
     }
     return 0;
@@ -554,9 +638,15 @@ int main(int argc, char** argv) {
   if (exp->parsed()) {
     Store store;
     if (Status s = Store::Open(db, &store); !s.ok()) return Fail(s);
-    int64_t n = 0;
-    if (Status s = ExportJsonl(&store, crawl_name, exp_out, &n); !s.ok()) return Fail(s);
-    std::cerr << "exported " << n << " records of crawl " << crawl_name << " to " << exp_out << "\n";
+    ExportStats es;
+    if (Status s = RunExport(&store, exp_flags, crawl_name, exp_out, &es); !s.ok()) return Fail(s);
+    std::cerr << "exported " << es.records << " records of crawl " << crawl_name << " to "
+              << exp_out;
+    if (es.without_capture > 0) {
+      std::cerr << " (" << es.without_capture
+                << " records have no stored body and are not in the WARC file)";
+    }
+    std::cerr << "\n";
     return 0;
   }
 
@@ -654,19 +744,66 @@ int main(int argc, char** argv) {
   }
 
   if (parse->parsed()) {
-    std::string html, canon;
-    if (!ReadFile(parse_file, &html)) return Fail("cannot read " + parse_file);
+    std::string body, canon;
+    if (!ReadFile(parse_file, &body)) return Fail("cannot read " + parse_file);
+    if (IsGzip(body)) {
+      DecompressResult g = Gunzip(body, 64u << 20);
+      if (!g.ok) return Fail(parse_file + ": bad gzip data: " + g.error);
+      body = std::move(g.data);
+    }
     if (Status s = CanonicalizeUrl(parse_url, &canon); !s.ok()) {
       return Fail("--url: " + s.message());
     }
-    HtmlPage page = ParseHtmlPage(html, canon);
-    nlohmann::json out = {{"url", canon},          {"title", page.title},
-                          {"text", page.text},     {"lang", page.lang},
-                          {"canonical_url", page.canonical}, {"base_url", page.base_url},
-                          {"outlinks", page.outlinks},       {"noindex", page.meta_noindex},
-                          {"nofollow", page.meta_nofollow},  {"truncated", page.truncated},
-                          {"text_sha256", Sha256Hex(page.text)},
-                          {"body_sha256", Sha256Hex(html)}};
+    const ParserRegistry registry = DefaultParserRegistry();
+    std::string type = parse_type;
+    if (type.empty()) type = LooksLikeFeed(body) ? "application/xml" : "text/html";
+    if (!LooksLikeHtml(type, body)) {
+      // A feed: its items, as a sitemap task's worker would report them.
+      const nlohmann::json records = NonHtmlRecords(body, canon, type, registry);
+      if (parse_format != "json") {
+        for (const auto& r : records) std::cout << r.value("title", "") << "\n";
+        return 0;
+      }
+      std::cout << DumpJson({{"url", canon}, {"content_type", type}, {"structured", records}})
+                << "\n";
+      return 0;
+    }
+    PageContentOptions options;
+    options.registry = &registry;
+    options.html.product_token = ProductToken(std::string(kDefaultUserAgent));
+    PageContent c = BuildPageContent(body, canon, type, parse_charset, options);
+    if (parse_format == "text") {
+      std::cout << c.text << (c.text.empty() ? "" : "\n");
+      return 0;
+    }
+    if (parse_format == "markdown") {
+      std::cout << c.markdown << (c.markdown.empty() ? "" : "\n");
+      return 0;
+    }
+    nlohmann::json out = {{"schema", "web_page.v1"},
+                          {"url", canon},
+                          {"content_type", type},
+                          {"title", c.page.title},
+                          {"text", c.text},
+                          {"markdown", c.markdown},
+                          {"lang", c.page.lang.empty() ? nlohmann::json(nullptr)
+                                                       : nlohmann::json(c.page.lang)},
+                          {"canonical_url", c.page.canonical.empty()
+                                                ? nlohmann::json(nullptr)
+                                                : nlohmann::json(c.page.canonical)},
+                          {"outlinks", c.page.outlinks},
+                          {"body_bytes", body.size()},
+                          {"body_sha256", Sha256Hex(body)},
+                          {"text_sha256", Sha256Hex(c.text)},
+                          {"opt_out", {{"noindex", c.page.meta_noindex},
+                                       {"nofollow", c.page.meta_nofollow},
+                                       {"noai", c.page.meta_noai},
+                                       {"tdm_reservation", c.page.tdm_reservation}}},
+                          {"truncated", c.page.truncated}};
+    for (const char* k : {"metadata", "language", "quality", "encoding"}) {
+      out[k] = c.extras.value(k, nlohmann::json::object());
+    }
+    out["structured"] = c.extras.value("structured", nlohmann::json::array());
     std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return 0;
   }

@@ -68,7 +68,7 @@ const char* const kKnownFields[] = {
     "max_pages", "delay_ms", "concurrency", "max_attempts", "max_crawl_delay_ms", "user_agent",
     "sitemaps", "seed_scope", "strip_params", "ip_concurrency", "ip_delay_ms",
     "response_time_factor", "max_backoff_ms", "robots_ttl_ms", "ai_robots_tokens",
-    "honor_tdmrep", "follow_canonical", "recrawl", "$schema"};
+    "honor_tdmrep", "follow_canonical", "store_bodies", "near_duplicate_threshold", "recrawl", "$schema"};
 
 Status Boolean(const json& spec, const char* key, bool* out) {
   auto it = spec.find(key);
@@ -234,6 +234,12 @@ Status ParseCrawlSpec(std::string_view json_text, CrawlSpec* out) {
     }
     s.response_time_factor = it->get<double>();
   }
+  if (auto it = spec.find("near_duplicate_threshold"); it != spec.end()) {
+    if (!it->is_number() || it->get<double>() <= 0 || it->get<double>() > 1) {
+      return Bad("near_duplicate_threshold", "expected a number in (0, 1]");
+    }
+    s.near_duplicate_threshold = it->get<double>();
+  }
   if (Status st = Integer(spec, "max_backoff_ms", &s.max_backoff_ms, 1000, 86'400'000); !st.ok()) {
     return st;
   }
@@ -242,6 +248,7 @@ Status ParseCrawlSpec(std::string_view json_text, CrawlSpec* out) {
   }
   if (Status st = Boolean(spec, "honor_tdmrep", &s.honor_tdmrep); !st.ok()) return st;
   if (Status st = Boolean(spec, "follow_canonical", &s.follow_canonical); !st.ok()) return st;
+  if (Status st = Boolean(spec, "store_bodies", &s.store_bodies); !st.ok()) return st;
   if (Status st = ParseRecrawl(spec, &s.recrawl); !st.ok()) return st;
 
   if (!s.allowed_domains.empty() || s.seed_scope == "domain") {
@@ -306,6 +313,8 @@ json CrawlSpecToJson(const CrawlSpec& s) {
           {"ai_robots_tokens", s.ai_robots_tokens},
           {"honor_tdmrep", s.honor_tdmrep},
           {"follow_canonical", s.follow_canonical},
+          {"store_bodies", s.store_bodies},
+          {"near_duplicate_threshold", s.near_duplicate_threshold},
           {"recrawl", s.recrawl.enabled ? json{{"interval_ms", s.recrawl.interval_ms},
                                                {"min_interval_ms", s.recrawl.min_interval_ms},
                                                {"max_interval_ms", s.recrawl.max_interval_ms}}

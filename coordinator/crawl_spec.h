@@ -64,6 +64,11 @@ struct CrawlSpec {
   std::vector<std::string> ai_robots_tokens;  // robots.txt tokens whose Disallow is an AI opt-out
   bool honor_tdmrep = true;       // TDM Reservation Protocol
   bool follow_canonical = true;   // <link rel=canonical> to another URL: fetch that one instead
+  bool store_bodies = true;       // keep response heads and bodies, so the crawl exports as WARC
+  // Near-duplicate threshold: a record whose estimated Jaccard similarity
+  // (MinHash of word 5-grams) to an earlier record of the crawl is at least
+  // this is marked a duplicate of that record's cluster.
+  double near_duplicate_threshold = 0.8;
   RecrawlPolicy recrawl;
 };
 

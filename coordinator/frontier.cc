@@ -385,6 +385,7 @@ std::optional<LeaseMsg> Frontier::LeaseHost(CrawlRuntime* rt, int64_t host_id,
   lease.user_agent = spec.user_agent;
   lease.concurrency = spec.concurrency;
   lease.ai_tokens = spec.ai_robots_tokens;
+  lease.keep_body = spec.store_bodies;
   if (!ip.empty()) {
     // ip_concurrency leases at this spacing keep the address's mean interval >= ip_delay_ms.
     delay = std::max(delay, spec.ip_delay_ms * spec.ip_concurrency);

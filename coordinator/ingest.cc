@@ -1,5 +1,6 @@
 #include "coordinator/ingest.h"
 
+#include "core/compress.h"
 #include "core/crypto.h"
 
 #include <algorithm>
@@ -21,7 +22,74 @@ bool IsRetryable(const std::string& reason, int64_t status) {
 }
 
 
+std::string LanguageCode(const json& extras) {
+  auto lang = extras.find("language");
+  if (lang == extras.end() || !lang->is_object()) return "und";
+  auto code = lang->find("code");
+  if (code == lang->end() || !code->is_string() || code->get_ref<const std::string&>().empty() ||
+      code->get_ref<const std::string&>().size() > 16) {
+    return "und";
+  }
+  return code->get<std::string>();
+}
+
+double QualityScore(const json& extras) {
+  auto q = extras.find("quality");
+  if (q == extras.end() || !q->is_object()) return 0;
+  auto score = q->find("quality_score");
+  if (score == q->end() || !score->is_number()) return 0;
+  return std::clamp(score->get<double>(), 0.0, 1.0);
+}
+
+// The schemas a structured record may claim (schemas/*.v1.json).
+bool KnownStructuredSchema(const std::string& s) {
+  return s == "article.v1" || s == "forum_thread.v1" || s == "social_post.v1" ||
+         s == "product.v1" || s == "recipe.v1" || s == "feed_item.v1";
+}
+
 }  // namespace
+
+void Ingest::StoreCaptureAndStructured(const ActiveLease& lease, const std::string& contributor,
+                                       const ResultEntry& e, const std::string& url,
+                                       int64_t record_id) {
+  Db* db = store_->db();
+  if (record_id != 0 && !e.body_gzip.empty()) {
+    // The body must be the one the signed body_sha256 names, or a WARC file
+    // would carry content nobody vouched for.
+    DecompressResult body = Gunzip(e.body_gzip, static_cast<size_t>(e.body_bytes) + 1);
+    if (body.ok && !body.truncated && Sha256Hex(body.data) == e.body_sha256) {
+      db->Cached("INSERT OR REPLACE INTO captures(record_id, ip, http_head, body_gzip) "
+                 "VALUES(?,?,?,?)")
+          .Bind(1, record_id)
+          .Bind(2, e.remote_ip)
+          .Bind(3, e.http_head)
+          .BindBlob(4, e.body_gzip)
+          .Run();
+    } else {
+      ++stats_.bad_captures;
+      log_.Warn("capture of " + url + " does not match its body_sha256; not stored");
+    }
+  }
+  auto it = e.extras.find("structured");
+  if (it == e.extras.end() || !it->is_array()) return;
+  Stmt& insert = db->Cached(
+      "INSERT INTO structured(crawl_id, record_id, schema, url, fetched_at, contributor, "
+      "lease_id, body) VALUES(?,?,?,?,?,?,?,?)");
+  for (const auto& rec : *it) {
+    const std::string schema = rec.value("schema", "");
+    if (!KnownStructuredSchema(schema)) continue;
+    insert.Bind(1, lease.crawl_id);
+    if (record_id != 0) {
+      insert.Bind(2, record_id);
+    } else {
+      insert.BindNull(2);
+    }
+    insert.Bind(3, schema).Bind(4, e.final_url.empty() ? url : e.final_url);
+    insert.Bind(5, e.fetched_at).Bind(6, contributor).Bind(7, lease.id);
+    insert.Bind(8, DumpJson(rec)).Run();
+    ++stats_.structured;
+  }
+}
 
 void Ingest::NoteContributor(const std::string& contributor, const std::string& name) {
   try {
@@ -129,8 +197,9 @@ Ingest::PageOutcome Ingest::ApplyPages(const ActiveLease& lease, const CrawlInfo
   Stmt& insert_record = db->Cached(
       "INSERT OR IGNORE INTO records(crawl_id, frontier_id, visit, url, final_url, status, "
       "fetched_at, content_type, title, text, lang, canonical, outlinks, depth, body_bytes, "
-      "body_sha256, text_sha256, contributor, lease_id, batch_id, stored_at) "
-      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      "body_sha256, text_sha256, contributor, lease_id, batch_id, stored_at, markdown, extras, "
+      "language, quality_score, norm_sha256, duplicate_of, duplicate_kind, similarity) "
+      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   auto bind_opt = [](Stmt& s, int i, const std::string& v) {
     if (v.empty()) {
       s.BindNull(i);
@@ -229,8 +298,25 @@ Ingest::PageOutcome Ingest::ApplyPages(const ActiveLease& lease, const CrawlInfo
         insert_record.Bind(13, DumpJson(json(e.outlinks))).Bind(14, depth);
         insert_record.Bind(15, e.body_bytes).Bind(16, e.body_sha256).Bind(17, e.text_sha256);
         insert_record.Bind(18, contributor).Bind(19, lease.id).Bind(20, batch.batch_id);
-        insert_record.Bind(21, now).Run();
+        insert_record.Bind(21, now).Bind(22, e.markdown);
+        json extras = e.extras.is_object() ? e.extras : json::object();
+        extras.erase("structured");  // stored as records of their own
+        insert_record.Bind(23, DumpJson(extras));
+        insert_record.Bind(24, LanguageCode(extras)).Bind(25, QualityScore(extras));
+        const DedupVerdict dup =
+            dedup_.Check(lease.crawl_id, e.text, spec.near_duplicate_threshold);
+        bind_opt(insert_record, 26, dup.norm_sha256);
+        if (dup.duplicate_of != 0) {
+          insert_record.Bind(27, dup.duplicate_of).Bind(28, dup.kind).Bind(29, dup.similarity);
+        } else {
+          insert_record.BindNull(27).BindNull(28).BindNull(29);
+        }
+        insert_record.Run();
         if (db->Changes() > 0) {
+          const int64_t record_id = db->LastInsertId();
+          dedup_.Index(lease.crawl_id, record_id, dup);
+          if (dup.duplicate_of != 0) ++stats_.duplicates;
+          StoreCaptureAndStructured(lease, contributor, e, url, record_id);
           ++out.stored;
           out.bytes += e.body_bytes;
         }
@@ -249,6 +335,9 @@ Ingest::PageOutcome Ingest::ApplyPages(const ActiveLease& lease, const CrawlInfo
         visit.BindNull(5).BindNull(6);
       }
       visit.Bind(7, e.task_id).Bind(8, static_cast<int64_t>(reason.empty() ? 1 : 0)).Run();
+    }
+    if (reason == "sitemap" && visits == 0) {
+      StoreCaptureAndStructured(lease, contributor, e, url, 0);
     }
     if (reason.empty() || reason == "noindex" || reason == "noai" || reason == "tdm_reserved" ||
         reason == "non_canonical") {

@@ -20,6 +20,7 @@
 
 #include <string>
 
+#include "coordinator/dedup.h"
 #include "coordinator/frontier.h"
 #include "coordinator/store.h"
 #include "core/clock.h"
@@ -33,12 +34,19 @@ struct IngestStats {
   int64_t rejected = 0;
   int64_t records = 0;
   int64_t entries = 0;
+  int64_t duplicates = 0;       // records marked exact or near duplicates
+  int64_t bad_captures = 0;     // bodies whose hash did not match body_sha256 (not stored)
+  int64_t structured = 0;       // structured records stored
 };
 
 class Ingest {
  public:
   Ingest(Store* store, Frontier* frontier, const Clock* clock, Logger log)
-      : store_(store), frontier_(frontier), clock_(clock), log_(std::move(log)) {}
+      : store_(store),
+        frontier_(frontier),
+        clock_(clock),
+        log_(std::move(log)),
+        dedup_(store->db()) {}
 
   // Never throws; a storage failure is returned as an ACK with status "retry"
   // so the worker keeps the batch and sends it again.
@@ -53,6 +61,11 @@ class Ingest {
   AckMsg ApplyLocked(const std::string& contributor, const ResultMsg& batch);
   PageOutcome ApplyPages(const ActiveLease& lease, const CrawlInfo& crawl,
                          const std::string& contributor, const ResultMsg& batch, int64_t now);
+  // Stores the record's WARC capture and structured records (`record_id` 0
+  // for a feed's items, which belong to no web_page record).
+  void StoreCaptureAndStructured(const ActiveLease& lease, const std::string& contributor,
+                                 const ResultEntry& e, const std::string& url,
+                                 int64_t record_id);
   AckMsg Reject(const std::string& contributor, const ResultMsg& batch, const std::string& reason);
 
   Store* store_;
@@ -60,6 +73,7 @@ class Ingest {
   const Clock* clock_;
   Logger log_;
   IngestStats stats_;
+  Deduplicator dedup_;
 };
 
 }  // namespace swarmcrawl

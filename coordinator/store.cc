@@ -8,7 +8,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -117,8 +117,45 @@ CREATE TABLE IF NOT EXISTS records(
   lease_id INTEGER NOT NULL,
   batch_id TEXT NOT NULL,
   stored_at INTEGER NOT NULL,
+  markdown TEXT NOT NULL DEFAULT '',
+  extras TEXT NOT NULL DEFAULT '{}',
+  language TEXT NOT NULL DEFAULT 'und',
+  quality_score REAL NOT NULL DEFAULT 0,
+  norm_sha256 TEXT,
+  duplicate_of INTEGER,
+  duplicate_kind TEXT CHECK(duplicate_kind IN ('exact','near')),
+  similarity REAL,
   UNIQUE(frontier_id, visit));
 CREATE INDEX IF NOT EXISTS records_crawl ON records(crawl_id, id);
+CREATE TABLE IF NOT EXISTS captures(
+  record_id INTEGER PRIMARY KEY,
+  ip TEXT NOT NULL,
+  http_head TEXT NOT NULL,
+  body_gzip BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS structured(
+  id INTEGER PRIMARY KEY,
+  crawl_id INTEGER NOT NULL,
+  record_id INTEGER,
+  schema TEXT NOT NULL,
+  url TEXT NOT NULL,
+  fetched_at INTEGER NOT NULL,
+  contributor TEXT NOT NULL,
+  lease_id INTEGER NOT NULL,
+  body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS structured_crawl ON structured(crawl_id, schema, id);
+CREATE TABLE IF NOT EXISTS dedup_exact(
+  crawl_id INTEGER NOT NULL,
+  norm_sha256 TEXT NOT NULL,
+  record_id INTEGER NOT NULL,
+  PRIMARY KEY(crawl_id, norm_sha256)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dedup_bands(
+  crawl_id INTEGER NOT NULL,
+  band_key TEXT NOT NULL,
+  record_id INTEGER NOT NULL,
+  PRIMARY KEY(crawl_id, band_key, record_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dedup_signatures(
+  record_id INTEGER PRIMARY KEY,
+  signature BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS contributors(
   key TEXT PRIMARY KEY,
   fingerprint TEXT NOT NULL,
@@ -349,48 +386,6 @@ Status Store::Credits(std::vector<CreditRow>* out, const std::string& crawl_name
       row.batches = s.Int(5);
       row.rejected_batches = s.Int(6);
       out->push_back(std::move(row));
-    }
-    return Status::OK();
-  } catch (const SqliteError& e) {
-    return Status::Error("io", e.what());
-  }
-}
-
-Status Store::ForEachRecord(const std::string& crawl_name,
-                            const std::function<void(const json&)>& fn) {
-  CrawlInfo c;
-  if (Status s = FindCrawl(crawl_name, &c); !s.ok()) return s;
-  try {
-    Stmt s = db_.Prepare(R"sql(
-      SELECT r.id, r.url, r.final_url, r.status, r.fetched_at, r.content_type, r.title, r.text,
-             r.lang, r.canonical, r.outlinks, r.depth, r.body_bytes, r.body_sha256,
-             r.text_sha256, r.contributor, r.lease_id
-      FROM records r WHERE r.crawl_id=? ORDER BY r.id)sql");
-    s.Bind(1, c.id);
-    while (s.Step()) {
-      json rec = {
-          {"schema", "web_page.v1"},
-          {"id", s.Int(0)},
-          {"crawl", c.name},
-          {"url", s.Text(1)},
-          {"final_url", s.Text(2)},
-          {"status", s.Int(3)},
-          {"fetched_at", s.Int(4)},
-          {"content_type", s.Text(5)},
-          {"title", s.Text(6)},
-          {"text", s.Text(7)},
-          {"lang", s.IsNull(8) || s.TextView(8).empty() ? json(nullptr) : json(s.Text(8))},
-          {"canonical_url", s.TextView(9).empty() ? json(nullptr) : json(s.Text(9))},
-          {"outlinks", json::parse(s.TextView(10), nullptr, false)},
-          {"depth", s.Int(11)},
-          {"body_bytes", s.Int(12)},
-          {"body_sha256", s.Text(13)},
-          {"text_sha256", s.Text(14)},
-          {"contributor", s.Text(15)},
-          {"lease_id", s.Int(16)},
-      };
-      if (rec["outlinks"].is_discarded()) rec["outlinks"] = json::array();
-      fn(rec);
     }
     return Status::OK();
   } catch (const SqliteError& e) {

@@ -9,7 +9,12 @@
 //   hosts         per crawl and host: queued count, the lease holding its fetch
 //                 slot, next allowed fetch time, robots.txt state and rules
 //   leases        host batches handed to workers, with nonce, holder and expiry
-//   records       web_page.v1 dataset records, at most one per frontier row
+//   records       web_page.v1 dataset records, one per visit that changed the
+//                 text, with extras (metadata, language, quality, encoding)
+//                 and their duplicate verdict (coordinator/dedup.h)
+//   captures      response head and gzip body per record, for WARC export
+//   structured    records of other schemas (product.v1, feed_item.v1, ...)
+//   dedup_*       exact-hash, LSH band and MinHash signature indexes
 //   contributors  public keys seen, with fingerprint and display name
 //   batches       accepted result batches per contributor (idempotent re-sends)
 //   rejections    refused result batches and why
@@ -74,9 +79,6 @@ class Store {
   Status SetCrawlState(const std::string& name, const std::string& state, int64_t now_ms);
   Status GetStatus(const std::string& name, CrawlStatus* out);
   Status Credits(std::vector<CreditRow>* out, const std::string& crawl_name = "");
-  // Calls `fn` with each record of the crawl as a web_page.v1 JSON object, in id order.
-  Status ForEachRecord(const std::string& crawl_name,
-                       const std::function<void(const nlohmann::json&)>& fn);
 
  private:
   void Migrate();

@@ -65,6 +65,10 @@ bool VerifySignature(std::string_view public_key_hex, std::string_view message,
 
 std::string HexEncode(std::string_view bytes);
 bool HexDecode(std::string_view hex, std::string* bytes);
+// Standard base64 (RFC 4648 section 4, with padding). Decoding rejects
+// anything that is not canonical base64.
+std::string Base64Encode(std::string_view bytes);
+bool Base64Decode(std::string_view text, std::string* bytes);
 // Random bytes from OpenSSL's CSPRNG, hex encoded.
 std::string RandomHex(size_t bytes);
 

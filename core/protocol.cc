@@ -183,6 +183,14 @@ Status DecodeLease(const json& body, LeaseMsg* out) {
   if (r.ok() && out->kind != "page" && out->kind != "robots") {
     r.Fail(r.Path("kind"), "must be \"page\" or \"robots\"");
   }
+  out->keep_body = true;
+  if (auto kb = body.find("keep_body"); kb != body.end()) {
+    if (!kb->is_boolean()) {
+      r.Fail(r.Path("keep_body"), "expected a boolean");
+    } else {
+      out->keep_body = kb->get<bool>();
+    }
+  }
   const json* tokens = r.Array("ai_tokens", false, 100);
   out->ai_tokens.clear();
   for (size_t i = 0; tokens != nullptr && i < tokens->size(); ++i) {
@@ -217,6 +225,44 @@ Status DecodeLease(const json& body, LeaseMsg* out) {
   return Status::OK();
 }
 
+// The extras object: known keys only, each of the right type, bounded in
+// size; structured records must name their schema.
+static Status DecodeExtras(const json& entry, const std::string& path, json* out) {
+  *out = json::object();
+  auto it = entry.find("extras");
+  if (it == entry.end()) return Status::OK();
+  const std::string where = path + ".extras";
+  if (!it->is_object()) return Status::Error("bad_field", where + ": expected an object");
+  for (const auto& [key, value] : it->items()) {
+    if (key == "metadata" || key == "language" || key == "quality" || key == "encoding") {
+      if (!value.is_object()) {
+        return Status::Error("bad_field", where + "." + key + ": expected an object");
+      }
+    } else if (key == "structured") {
+      if (!value.is_array() || value.size() > 256) {
+        return Status::Error("bad_field", where + ".structured: expected an array of at most 256");
+      }
+      for (size_t i = 0; i < value.size(); ++i) {
+        const json& rec = value[i];
+        auto schema = rec.is_object() ? rec.find("schema") : rec.end();
+        if (!rec.is_object() || schema == rec.end() || !schema->is_string() ||
+            schema->get_ref<const std::string&>().size() > 64) {
+          return Status::Error("bad_field", where + ".structured[" + std::to_string(i) +
+                                                "]: expected an object with a string \"schema\"");
+        }
+      }
+    } else {
+      return Status::Error("bad_field", where + "." + key.substr(0, 64) + ": unknown field");
+    }
+  }
+  if (DumpJson(*it).size() > kMaxExtrasBytes) {
+    return Status::Error("bad_field", where + ": more than " + std::to_string(kMaxExtrasBytes) +
+                                          " bytes");
+  }
+  *out = *it;
+  return Status::OK();
+}
+
 static Status DecodeEntry(const json& j, const std::string& path, ResultEntry* e) {
   FieldReader r(j, path);
   r.Int("task_id", &e->task_id, true, 1, INT64_MAX);
@@ -241,6 +287,17 @@ static Status DecodeEntry(const json& j, const std::string& path, ResultEntry* e
   r.Str("etag", &e->etag, false, 256);
   r.Str("last_modified", &e->last_modified, false, 128);
   r.Int("retry_after_ms", &e->retry_after_ms, false, 0, 30LL * 86400000);
+  r.Str("markdown", &e->markdown, false, kMaxTextBytes + kMaxTextBytes / 2);
+  r.Str("http_head", &e->http_head, false, kMaxHttpHeadBytes);
+  if (!r.ok()) return r.status();
+  if (Status s = DecodeExtras(j, path, &e->extras); !s.ok()) return s;
+  if (auto it = j.find("body_gzip"); it != j.end()) {
+    if (!it->is_string() || it->get_ref<const std::string&>().size() > kMaxStoredBodyBytes / 3 * 4 + 4 ||
+        !Base64Decode(it->get_ref<const std::string&>(), &e->body_gzip)) {
+      return Status::Error("bad_field", path + ".body_gzip: expected base64 of at most " +
+                                            std::to_string(kMaxStoredBodyBytes) + " bytes");
+    }
+  }
   for (auto [key, list] : {std::pair{"outlinks", &e->outlinks}, std::pair{"sitemaps", &e->sitemaps}}) {
     const json* links = r.Array(key, false, kMaxOutlinksPerEntry);
     if (!r.ok()) return r.status();
@@ -338,6 +395,7 @@ json Encode(const LeaseMsg& m) {
             {"delay_ms", m.delay_ms},     {"concurrency", m.concurrency},
             {"expires_in_ms", m.expires_in_ms}, {"tasks", std::move(tasks)}};
   if (!m.ai_tokens.empty()) j["ai_tokens"] = m.ai_tokens;
+  if (!m.keep_body) j["keep_body"] = false;
   return j;
 }
 json Encode(const ResultMsg& m) {
@@ -367,6 +425,10 @@ json Encode(const ResultMsg& m) {
     if (e.retry_after_ms > 0) j["retry_after_ms"] = e.retry_after_ms;
     if (!e.outlinks.empty()) j["outlinks"] = e.outlinks;
     if (!e.sitemaps.empty()) j["sitemaps"] = e.sitemaps;
+    put("markdown", e.markdown);
+    put("http_head", e.http_head);
+    if (!e.body_gzip.empty()) j["body_gzip"] = Base64Encode(e.body_gzip);
+    if (e.extras.is_object() && !e.extras.empty()) j["extras"] = e.extras;
     entries.push_back(std::move(j));
   }
   return {{"batch_id", m.batch_id}, {"lease_id", m.lease_id},
@@ -386,6 +448,14 @@ std::string OutlinksSha256(const std::vector<std::string>& outlinks) {
     h.Update(l);
     h.Update("\n");
   }
+  return h.FinishHex();
+}
+
+std::string ContentSha256(const ResultEntry& e) {
+  Sha256 h;
+  h.Update(e.markdown);
+  h.Update(std::string_view("\0", 1));
+  h.Update(e.extras.is_object() ? DumpJson(e.extras) : std::string("{}"));
   return h.FinishHex();
 }
 
@@ -410,6 +480,9 @@ std::string ManifestBytes(std::string_view contributor, const ResultMsg& batch,
     m.append(" ");
     m.append(OutlinksSha256(e.outlinks));
     if (!e.sitemaps.empty()) m.append(" ").append(OutlinksSha256(e.sitemaps));
+    if (!e.markdown.empty() || (e.extras.is_object() && !e.extras.empty())) {
+      m.append(" x").append(ContentSha256(e));
+    }
     m.append("\n");
   }
   return m;

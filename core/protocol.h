@@ -29,6 +29,9 @@ inline constexpr size_t kMaxUrlBytes = 8192;
 inline constexpr size_t kMaxTextBytes = 4u << 20;
 inline constexpr size_t kMaxOutlinkBytesPerEntry = 8u << 20;
 inline constexpr size_t kMaxTitleBytes = 64u << 10;
+inline constexpr size_t kMaxExtrasBytes = 1u << 20;     // ResultEntry::extras, serialized
+inline constexpr size_t kMaxHttpHeadBytes = 64u << 10;  // ResultEntry::http_head
+inline constexpr size_t kMaxStoredBodyBytes = 4u << 20; // ResultEntry::body_gzip, compressed
 // A worker cuts result batches at this many bytes (well under kMaxMessageBytes).
 inline constexpr size_t kMaxBatchBytes = 8u << 20;
 
@@ -85,6 +88,9 @@ struct LeaseMsg {
   // robots.txt tokens of AI crawlers; X-Robots-Tag directives addressed to
   // them count as AI opt-outs.
   std::vector<std::string> ai_tokens;
+  // Ship each stored page's response head and compressed body (for WARC
+  // export). Absent on the wire means true.
+  bool keep_body = true;
 };
 
 struct ResultEntry {
@@ -112,6 +118,18 @@ struct ResultEntry {
   std::string last_modified;
   int64_t retry_after_ms = 0;          // server's Retry-After on 429/503
   std::vector<std::string> sitemaps;   // child sitemaps of a sitemap index
+  // Dataset content of a stored page (docs/protocol.md, "Record content").
+  // `text` above is the main content as plain text; `markdown` the same as
+  // Markdown. `extras` is an object with any of "metadata", "language",
+  // "quality", "encoding" (objects) and "structured" (an array of record
+  // bodies of other schemas, each with a string "schema"), at most
+  // kMaxExtrasBytes serialized.
+  std::string markdown;
+  nlohmann::json extras = nlohmann::json::object();
+  // For WARC: the final response's status line and header lines as received,
+  // and the decoded body gzip-compressed (base64 on the wire); both optional.
+  std::string http_head;
+  std::string body_gzip;
 };
 
 struct ResultMsg {
@@ -160,6 +178,9 @@ nlohmann::json Encode(const ErrorMsg& m);
 // every entry's task id, status, reason and content hashes.
 std::string ManifestBytes(std::string_view contributor, const ResultMsg& batch,
                           std::string_view lease_nonce);
+// SHA-256 hex of markdown, a NUL byte and the extras serialized by DumpJson
+// (keys sorted), which the manifest binds when either is present.
+std::string ContentSha256(const ResultEntry& e);
 // SHA-256 hex of the outlinks, each followed by '\n'.
 std::string OutlinksSha256(const std::vector<std::string>& outlinks);
 

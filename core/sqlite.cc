@@ -36,6 +36,10 @@ Stmt& Stmt::Bind(int i, std::string_view v) {
         "bind");
   return *this;
 }
+Stmt& Stmt::BindBlob(int i, std::string_view v) {
+  Check(db_, sqlite3_bind_blob64(stmt_, i, v.data(), v.size(), SQLITE_TRANSIENT), "bind");
+  return *this;
+}
 Stmt& Stmt::BindNull(int i) {
   Check(db_, sqlite3_bind_null(stmt_, i), "bind");
   return *this;
@@ -62,6 +66,11 @@ double Stmt::Double(int col) const { return sqlite3_column_double(stmt_, col); }
 std::string Stmt::Text(int col) const { return std::string(TextView(col)); }
 std::string_view Stmt::TextView(int col) const {
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+  if (p == nullptr) return {};
+  return std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
+}
+std::string_view Stmt::BlobView(int col) const {
+  const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
   if (p == nullptr) return {};
   return std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
 }

@@ -43,6 +43,7 @@ class Stmt {
   Stmt& Bind(int i, double v);
   Stmt& Bind(int i, std::string_view v);  // copied (SQLITE_TRANSIENT)
   Stmt& Bind(int i, const char* v) { return Bind(i, std::string_view(v)); }
+  Stmt& BindBlob(int i, std::string_view v);  // copied, stored as a BLOB
   Stmt& BindNull(int i);
 
   bool Step();   // true: a row is available; false: done. Throws on error.
@@ -53,6 +54,7 @@ class Stmt {
   double Double(int col) const;
   std::string Text(int col) const;
   std::string_view TextView(int col) const;  // valid until the next Step/Reset
+  std::string_view BlobView(int col) const;  // valid until the next Step/Reset
   bool IsNull(int col) const;
 
  private:

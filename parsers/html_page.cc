@@ -1150,6 +1150,11 @@ std::string SanitizeUtf8(std::string_view s) {
 
 HtmlPage ParseHtmlPage(std::string_view html, std::string_view page_url,
                        const HtmlLimits& limits) {
+  return ParseHtmlPage(html, page_url, limits, GumboTreeVisitor());
+}
+
+HtmlPage ParseHtmlPage(std::string_view html, std::string_view page_url,
+                       const HtmlLimits& limits, const GumboTreeVisitor& visit) {
   HtmlPage page;
 
   NestingEstimator estimator(limits.max_depth);
@@ -1170,6 +1175,7 @@ HtmlPage ParseHtmlPage(std::string_view html, std::string_view page_url,
   TextBuilder text(&page.text, limits.max_text_bytes);
   if (output != nullptr && output->root != nullptr) {
     Walk(output->root, limits, &page, &got, &text);
+    if (visit) visit(output->root);
   }
   text.Finish();
   if (text.full()) page.truncated = true;

@@ -15,9 +15,12 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+typedef struct GumboInternalNode GumboNode;
 
 namespace swarmcrawl {
 
@@ -63,6 +66,16 @@ struct HtmlPage {
 // (an absolute, canonical URL).
 HtmlPage ParseHtmlPage(std::string_view html, std::string_view page_url,
                        const HtmlLimits& limits = HtmlLimits());
+
+// Sees the parsed tree (its <html> element) before it is freed; the tree and
+// every string in it are valid only during the call. Lets other extractors
+// (structured data, main content) share the one bounded parse.
+using GumboTreeVisitor = std::function<void(const GumboNode* root)>;
+
+// As above, and calls `visit` (if set) with the root of the same parse after
+// the page walk. `visit` is not called when Gumbo produced no tree.
+HtmlPage ParseHtmlPage(std::string_view html, std::string_view page_url,
+                       const HtmlLimits& limits, const GumboTreeVisitor& visit);
 
 // Replaces invalid UTF-8 sequences in `s` with U+FFFD. Used on every string
 // that leaves a parser so JSON encoding can never fail.

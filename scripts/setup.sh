@@ -16,7 +16,9 @@ PACKAGES=(
   libcpp-httplib-dev     # test HTTP servers (and the HTTP API later)
   libxml2-dev            # sitemaps and feeds
   libpsl-dev publicsuffix  # registrable domains (public suffix list)
-  zlib1g-dev             # gzip sitemaps
+  zlib1g-dev             # gzip (sitemaps, WARC)
+  libzstd-dev zstd       # zstd-compressed JSON Lines export (the CLI checks it in tests)
+  libcld2-dev            # language identification (CLD2)
   doctest-dev            # unit tests
   python3 python3-jsonschema  # schema validation in integration tests
   ca-certificates curl
@@ -29,8 +31,23 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
+# Node.js and npm run warcio, the independent WARC reader of the tests. A
+# machine may already have Node.js from elsewhere (its npm then conflicts
+# with Debian's), so Debian's are only installed when npm is absent.
+if ! command -v npm >/dev/null 2>&1; then missing+=(nodejs npm); fi
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+node_modules() {
+  if [ -f "$ROOT/tests/support/node/package-lock.json" ] &&
+     [ ! -d "$ROOT/tests/support/node/node_modules" ]; then
+    echo "setup: npm ci in tests/support/node"
+    npm ci --silent --no-audit --no-fund --prefix "$ROOT/tests/support/node" >/dev/null
+  fi
+}
+
 if ((${#missing[@]} == 0)); then
   echo "setup: all ${#PACKAGES[@]} packages already installed"
+  node_modules
   exit 0
 fi
 
@@ -40,4 +57,5 @@ echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+node_modules
 echo "setup: done"

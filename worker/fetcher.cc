@@ -143,10 +143,12 @@ size_t HeaderCallback(char* data, size_t size, size_t nitems, void* userdata) {
       r.tdm_reservation.clear();
       r.tdm_policy.clear();
       t->body_started = false;
+      r.response_head.assign(line);
       return n;
     }
     // Trailers must not rewrite what the response's headers said.
     if (t->body_started) return n;
+    r.response_head.append(line);
     size_t colon = line.find(':');
     if (colon == std::string_view::npos) return n;
     std::string_view name = Trim(line.substr(0, colon));

@@ -56,6 +56,9 @@ struct FetchResult {
   std::vector<std::string> x_robots_tag;  // every X-Robots-Tag header value (at most 32)
   std::string tdm_reservation, tdm_policy;  // TDMRep headers
   std::string primary_ip;    // address of the server that answered
+  // The final response's status line and header lines as received (CRLFs
+  // kept, ending with the blank line), for WARC response records.
+  std::string response_head;
   std::string body;          // decoded (decompressed) body, at most max_body_bytes
   uint64_t wire_bytes = 0;   // bytes received on the wire (headers + body)
   int64_t started_at_ms = 0;  // wall clock, ms since epoch

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/compress.h"
 #include "core/crypto.h"
 #include "core/strings.h"
 #include "core/url.h"
@@ -12,6 +13,8 @@
 #include <curl/curl.h>
 
 namespace swarmcrawl {
+
+using json = nlohmann::json;
 
 bool LooksLikeHtml(const std::string& content_type, const std::string& body) {
   if (content_type == "text/html" || content_type == "application/xhtml+xml") return true;
@@ -32,6 +35,23 @@ std::string Clamp(std::string_view s, size_t max_bytes) {
   std::string out = SanitizeUtf8(s.substr(0, max_bytes * 3));
   TruncateUtf8(&out, max_bytes);
   return out;
+}
+
+// Holds extras to the protocol's size limit, dropping the least essential
+// parts first: structured records, then headings and OpenGraph properties.
+void FitExtras(json* extras) {
+  auto size = [&] { return DumpJson(*extras).size(); };
+  if (size() <= kMaxExtrasBytes) return;
+  if (auto it = extras->find("structured"); it != extras->end()) {
+    while (!it->empty() && size() > kMaxExtrasBytes) it->erase(it->end() - 1);
+    if (it->empty()) extras->erase(it);
+  }
+  json& meta = (*extras)["metadata"];
+  for (const char* k : {"headings", "opengraph", "description"}) {
+    if (size() <= kMaxExtrasBytes) return;
+    meta.erase(k);
+  }
+  if (size() > kMaxExtrasBytes) extras->erase("metadata");
 }
 
 }  // namespace
@@ -70,7 +90,15 @@ std::vector<std::string> ByLastmod(std::vector<SitemapEntry> entries, size_t max
   return urls;
 }
 
-void ProcessSitemap(const FetchResult& fetch, ResultEntry* e) {
+void ProcessSitemap(const FetchResult& fetch, const TaskContext& ctx, ResultEntry* e) {
+  if (ctx.registry != nullptr) {
+    const std::string& where = e->final_url.empty() ? e->url : e->final_url;
+    json items = NonHtmlRecords(fetch.body, where, fetch.content_type, *ctx.registry);
+    while (!items.empty() && DumpJson(items).size() > kMaxExtrasBytes - 1024) {
+      items.erase(items.end() - 1);  // the oldest items go; a feed lists newest first
+    }
+    if (!items.empty()) e->extras["structured"] = std::move(items);
+  }
   Sitemap map;
   const std::string& where = e->final_url.empty() ? e->url : e->final_url;
   if (Status s = ParseSitemap(fetch.body, where, &map); !s.ok()) {
@@ -157,7 +185,7 @@ ResultEntry ProcessFetch(const FetchResult& fetch, const TaskContext& ctx,
   e.body_bytes = static_cast<int64_t>(fetch.body.size());
   e.body_sha256 = Sha256Hex(fetch.body);
   if (ctx.task.kind == "sitemap") {
-    ProcessSitemap(fetch, &e);
+    ProcessSitemap(fetch, ctx, &e);
     return e;
   }
   if (fetch.etag.size() <= 256) e.etag = Clamp(fetch.etag, 256);
@@ -170,10 +198,14 @@ ResultEntry ProcessFetch(const FetchResult& fetch, const TaskContext& ctx,
   for (const auto& v : fetch.x_robots_tag) {
     ApplyXRobotsTag(v, ctx.product_token, ctx.ai_tokens, &header);
   }
-  HtmlLimits limits = base_limits;
-  limits.product_token = ctx.product_token;
+  PageContentOptions options;
+  options.html = base_limits;
+  options.html.product_token = ctx.product_token;
+  options.registry = ctx.registry;
   const std::string& base = e.final_url.empty() ? task_url : e.final_url;
-  HtmlPage page = ParseHtmlPage(fetch.body, base, limits);
+  PageContent content =
+      BuildPageContent(fetch.body, base, fetch.content_type, fetch.charset, options);
+  HtmlPage& page = content.page;
 
   TdmPolicy file;
   file.reservation = static_cast<int>(ctx.task.tdm_reservation);
@@ -197,8 +229,19 @@ ResultEntry ProcessFetch(const FetchResult& fetch, const TaskContext& ctx,
     // produce a batch the coordinator must refuse.
     e.title = std::move(page.title);
     TruncateUtf8(&e.title, kMaxTitleBytes);
-    e.text = std::move(page.text);
+    e.text = std::move(content.text);
     TruncateUtf8(&e.text, kMaxTextBytes);
+    e.markdown = std::move(content.markdown);
+    TruncateUtf8(&e.markdown, kMaxTextBytes);
+    e.extras = std::move(content.extras);
+    FitExtras(&e.extras);
+    if (ctx.keep_body && fetch.body.size() <= kMaxStoredBodyBytes * 4) {
+      std::string gz = GzipMember(fetch.body, 6);
+      if (gz.size() <= kMaxStoredBodyBytes && fetch.response_head.size() <= kMaxHttpHeadBytes) {
+        e.body_gzip = std::move(gz);
+        e.http_head = SanitizeUtf8(fetch.response_head);
+      }
+    }
     e.lang = std::move(page.lang);
     TruncateUtf8(&e.lang, 64);
     if (page.canonical.size() <= kMaxUrlBytes) e.canonical = std::move(page.canonical);

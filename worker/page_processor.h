@@ -15,12 +15,20 @@
 // means no text is kept (reason "tdm_reserved", detail with the policy).
 // Outlinks of opted-out pages are still reported unless nofollow applies:
 // following a link is not using the page's content.
+//
+// A stored page carries its dataset content (parsers/page_content.h): main
+// text, Markdown and the extras (metadata, language, quality, encoding,
+// structured records); with keep_body also the response head and the
+// gzip-compressed body, from which the coordinator writes WARC files. A feed
+// read as a sitemap task also yields its items as structured records.
 #pragma once
 
 #include <string>
 
 #include "core/protocol.h"
 #include "parsers/html_page.h"
+#include "parsers/page_content.h"
+#include "parsers/parser_registry.h"
 #include "worker/fetcher.h"
 
 namespace swarmcrawl {
@@ -30,6 +38,8 @@ struct TaskContext {
   TaskSpec task;                    // as leased (kind, validators, TDMRep file policy)
   std::string product_token;        // ours, for X-Robots-Tag "agent:" prefixes
   std::vector<std::string> ai_tokens;
+  const ParserRegistry* registry = nullptr;  // structured-record parsers; null: none
+  bool keep_body = true;                     // ship response head and body (for WARC)
 };
 
 ResultEntry ProcessFetch(const FetchResult& fetch, const TaskContext& ctx,

@@ -68,6 +68,8 @@ struct Worker::Impl {
   const Clock* clock;
   Logger log;
   Fetcher fetcher;
+  // Read-only after construction, so parse-pool threads share it.
+  const ParserRegistry registry = DefaultParserRegistry();
   std::unique_ptr<ThreadPool> pool;
   Spool spool;
   std::string worker_id;
@@ -409,6 +411,8 @@ void Worker::Impl::CollectFetches() {
     ctx->task = st.msg.tasks[f.task_index];
     ctx->product_token = ProductToken(st.msg.user_agent);
     ctx->ai_tokens = st.msg.ai_tokens;
+    ctx->registry = &registry;
+    ctx->keep_body = st.msg.keep_body;
     if (st.msg.kind == "page" && r.reason.empty() && (r.status == 429 || r.status == 503)) {
       // The server asked us to slow down: stop this lease and hand its
       // unstarted tasks back instead of fetching them on schedule.

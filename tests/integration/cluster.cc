@@ -46,11 +46,15 @@ void Cluster::StartSite() {
     site_port_ = std::stoi(ReadFile(port_file));
     return;
   }
-  site_proc_ = std::make_unique<Process>(Process::Start(
-      {FIXTURE_SERVER_BIN, "--port", "0", "--port-file", port_file, "--pages",
-       std::to_string(options_.pages), "--seed", std::to_string(options_.seed), "--slow-ms",
-       std::to_string(options_.slow_ms), "--access-log", dir_ + "/access.log"},
-      dir_ + "/site.log"));
+  std::vector<std::string> argv = {
+      FIXTURE_SERVER_BIN, "--port", "0", "--port-file", port_file, "--pages",
+      std::to_string(options_.pages), "--seed", std::to_string(options_.seed), "--slow-ms",
+      std::to_string(options_.slow_ms), "--access-log", dir_ + "/access.log"};
+  if (!options_.fixture_dir.empty()) {
+    argv.push_back("--dir");
+    argv.push_back(options_.fixture_dir);
+  }
+  site_proc_ = std::make_unique<Process>(Process::Start(argv, dir_ + "/site.log"));
   REQUIRE(WaitUntil([&] { return !ReadFile(port_file).empty(); }, std::chrono::seconds(10)));
   site_port_ = std::stoi(ReadFile(port_file));
   FixtureOptions fo;
@@ -83,6 +87,10 @@ void Cluster::SubmitCrawl() {
   } else {
     // One host at full speed: its slow pages must not slow the whole crawl.
     extra = ", \"response_time_factor\": 0";
+    std::string maps;
+    for (const auto& p : options_.sitemaps) maps += (maps.empty() ? "\"" : ", \"") + base_url() + p.substr(1) + "\"";
+    if (!maps.empty()) extra += ", \"sitemaps\": [" + maps + "]";
+    if (!options_.spec_extra.empty()) extra += ", " + options_.spec_extra;
   }
   std::ofstream(spec) << "{\"name\": \"it\", \"seeds\": [" << seeds
                       << "], \"delay_ms\": " << options_.delay_ms << extra

@@ -35,8 +35,11 @@ struct ClusterOptions {
   // members, e.g. "\"ip_concurrency\": 2") is added to the crawl spec.
   bool multihost = false;
   std::vector<std::string> hosts;
-  std::vector<std::string> sitemaps;  // paths on sitemap.localhost, as spec sitemaps
+  // Paths ("/feed.xml") of spec sitemaps: on sitemap.localhost (multihost), else on the site.
+  std::vector<std::string> sitemaps;
   std::string spec_extra;
+  // Serve this directory (fixture_server --dir) instead of the generated site.
+  std::string fixture_dir;
   int retry_after_s = 2;
 };
 

@@ -3,6 +3,14 @@
 //
 //   fixture_server --port P [--pages N] [--seed S] [--slow-ms MS]
 //                  [--access-log FILE] [--port-file FILE] [--threads T]
+//                  [--dir DIR]
+//
+// With --dir, the files of DIR are served instead of the generated site
+// ("/" is DIR/index.html; a path with ".." or a missing file is 404). The
+// Content-Type is the one DIR/_types.txt gives ("PATH TYPE..." per line),
+// else by extension (.html text/html, .xml application/rss+xml, .txt
+// text/plain, else application/octet-stream), without a charset parameter
+// unless _types.txt names one: the pages declare their own.
 //
 // Binds 127.0.0.1 only. --port 0 picks a free port; the chosen port is then
 // only known through --port-file, which is written (atomically, via rename)
@@ -23,6 +31,8 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -74,6 +84,65 @@ class AccessLog {
   std::FILE* file_ = nullptr;
 };
 
+std::optional<std::string> ReadWholeFile(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return std::nullopt;
+  std::string data;
+  char buf[65536];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) data.append(buf, n);
+  std::fclose(f);
+  return data;
+}
+
+// Serves a directory (see --dir above).
+class DirectorySite {
+ public:
+  explicit DirectorySite(std::string dir) : dir_(std::move(dir)) {
+    if (auto types = ReadWholeFile(dir_ + "/_types.txt")) {
+      size_t start = 0;
+      while (start < types->size()) {
+        size_t end = types->find('\n', start);
+        if (end == std::string::npos) end = types->size();
+        const std::string line = types->substr(start, end - start);
+        const size_t sp = line.find(' ');
+        if (sp != std::string::npos && !line.empty() && line[0] == '/') {
+          types_[line.substr(0, sp)] = line.substr(sp + 1);
+        }
+        start = end + 1;
+      }
+    }
+  }
+
+  std::optional<FixtureResponse> Get(std::string path) const {
+    if (const size_t q = path.find('?'); q != std::string::npos) path.resize(q);
+    if (path.empty() || path[0] != '/' || path.find("..") != std::string::npos ||
+        path.rfind("/_types.txt", 0) == 0) {
+      return std::nullopt;
+    }
+    if (path.back() == '/') path += "index.html";
+    std::optional<std::string> body = ReadWholeFile(dir_ + path);
+    if (!body) return std::nullopt;
+    FixtureResponse r{200, ContentType(path), std::move(*body), {}, 0};
+    return r;
+  }
+
+ private:
+  std::string ContentType(const std::string& path) const {
+    if (auto it = types_.find(path); it != types_.end()) return it->second;
+    auto ends = [&](const char* ext) {
+      const size_t n = std::strlen(ext);
+      return path.size() >= n && path.compare(path.size() - n, n, ext) == 0;
+    };
+    if (ends(".html")) return "text/html";
+    if (ends(".xml")) return "application/rss+xml";
+    if (ends(".txt")) return "text/plain";
+    return "application/octet-stream";
+  }
+
+  std::string dir_;
+  std::map<std::string, std::string> types_;
+};
+
 // Set on responses a handler has already logged, so the httplib logger (the
 // fallback for requests no handler sees) does not log them twice.
 constexpr char kLoggedHeader[] = "X-Fixture-Logged";
@@ -87,6 +156,7 @@ int main(int argc, char** argv) {
   std::string access_log_path;
   std::string port_file;
   int threads = 64;
+  std::string serve_dir;
   app.add_option("--port", port, "TCP port on 127.0.0.1; 0 picks a free one")
       ->required()
       ->check(CLI::Range(0, 65535));
@@ -102,6 +172,7 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "Worker threads (slow pages hold one each)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
+  app.add_option("--dir", serve_dir, "Serve this directory's files instead of the generated site");
   CLI11_PARSE(app, argc, argv);
 
   // Block the stop signals before any thread exists so all threads inherit
@@ -124,15 +195,18 @@ int main(int argc, char** argv) {
 
   options.host_port = "127.0.0.1:" + std::to_string(bound);
   const FixtureSite site(options);
+  const std::optional<DirectorySite> dir_site =
+      serve_dir.empty() ? std::nullopt : std::optional<DirectorySite>(DirectorySite(serve_dir));
 
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   // Idle keep-alive connections pin a worker thread; release them sooner.
   server.set_keep_alive_timeout(2);
 
   // GET handlers also answer HEAD (httplib omits the body).
-  server.Get(".*", [&site, &access_log](const httplib::Request& req, httplib::Response& res) {
+  server.Get(".*", [&site, &dir_site, &access_log](const httplib::Request& req,
+                                                   httplib::Response& res) {
     const std::string& target = req.target.empty() ? req.path : req.target;
-    std::optional<FixtureResponse> r = site.Get(target);
+    std::optional<FixtureResponse> r = dir_site ? dir_site->Get(target) : site.Get(target);
     if (!r) {
       res.status = 404;
       res.set_content("<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head>"
