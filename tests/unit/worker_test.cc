@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 
 #include "core/crypto.h"
@@ -141,6 +142,73 @@ TEST_CASE("page processor: every field stays within the protocol's limits") {
   m.entries = {ProcessFetch(Response(200, "text/html", html), "page", 1, url)};
   ResultMsg back;
   CHECK(DecodeResult(Encode(m), &back).ok());
+}
+
+// Hostile and broken pages through the whole worker pipeline (charset
+// decoding, parse, structured data, extraction, language, quality, body
+// compression): each yields a record or a reasoned skip, a decodable entry,
+// and takes bounded time.
+TEST_CASE("page processor: hostile pages yield a record or a reason in bounded time") {
+  const std::string url = "http://a.test/";
+  struct Case {
+    const char* name;
+    std::string type, body;
+  };
+  std::string deep;
+  for (int i = 0; i < 100000; ++i) deep += "<div>";
+  deep += "<p>bottom of the well</p>";
+  std::string scripts = "<html><head><title>app</title></head><body>";
+  for (int i = 0; i < 2000; ++i) scripts += "<script>var x" + std::to_string(i) + " = {a: 1};</script>";
+  scripts += "</body></html>";
+  const std::vector<Case> cases = {
+      {"empty", "text/html", ""},
+      {"no body", "text/html", "<html><head><title>t</title></head></html>"},
+      {"broken markup", "text/html", "<p><b><i>unclosed <table><tr><td>cell<p>para</b></i><<<>>>&&#;&#x110000;"},
+      {"deep nesting", "text/html", deep},
+      {"huge attribute", "text/html", "<p title=\"" + std::string(4 << 20, 'a') + "\">text</p>"},
+      {"all script", "text/html", scripts},
+      {"wrong charset", "text/html", "<meta charset=shift_jis><p>caf\xc3\xa9 \xff\xfe\x81</p>"},
+      {"utf-16 without bom", "text/html", std::string("<\0p\0>\0h\0i\0", 10)},
+      {"binary", "text/html", std::string(100000, '\0') + "\x89PNG\r\n"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    const auto start = std::chrono::steady_clock::now();
+    FetchResult r = Response(200, c.type, c.body);
+    ResultEntry e = ProcessFetch(r, "page", 1, url);
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    CHECK(secs < 5.0);
+    CHECK((e.reason.empty() || e.reason == "not_html"));
+    CHECK(SanitizeUtf8(e.text) == e.text);
+    CHECK(SanitizeUtf8(e.markdown) == e.markdown);
+    if (e.reason.empty()) {
+      CHECK(e.extras.contains("encoding"));
+      CHECK(e.extras.contains("quality"));
+      CHECK(e.extras["language"].contains("code"));
+    }
+    ResultMsg m;
+    m.batch_id = "b";
+    m.lease_id = 1;
+    m.signature = std::string(128, '0');
+    m.entries = {e};
+    ResultMsg back;
+    CHECK(DecodeResult(nlohmann::json::parse(DumpJson(Encode(m))), &back).ok());
+  }
+  // The encoding actually used is recorded.
+  ResultEntry sjis = ProcessFetch(Response(200, "text/html", "<meta charset=shift_jis><p>\x93\xfa\x96\x7b</p>"), "page", 1, url);
+  CHECK(sjis.extras["encoding"]["name"] == "shift_jis");
+  CHECK(sjis.extras["encoding"]["source"] == "meta");
+  CHECK(sjis.text.find("\xe6\x97\xa5\xe6\x9c\xac") != std::string::npos);  // 日本
+  FetchResult latin = Response(200, "text/html", "<p>caf\xe9</p>");
+  latin.charset = "iso-8859-1";
+  ResultEntry l1 = ProcessFetch(latin, "page", 1, url);
+  CHECK(l1.extras["encoding"]["name"] == "windows-1252");
+  CHECK(l1.extras["encoding"]["source"] == "http");
+  CHECK(l1.text.find("caf\xc3\xa9") != std::string::npos);
+  // The stored body is the page as served, and decompresses to it.
+  CHECK(l1.body_gzip.size() > 0);
+  CHECK(l1.body_sha256 == Sha256Hex(latin.body));
 }
 
 }  // namespace swarmcrawl
