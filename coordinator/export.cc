@@ -6,19 +6,13 @@
 #include "core/compress.h"
 #include "core/protocol.h"
 #include "core/url.h"
+#include "parsers/structured_records.h"
 
 namespace swarmcrawl {
 
 namespace {
 
 using json = nlohmann::json;
-
-const std::vector<std::string>& StructuredSchemas() {
-  static const std::vector<std::string> kSchemas = {"article.v1",  "forum_thread.v1",
-                                                    "social_post.v1", "product.v1",
-                                                    "recipe.v1", "feed_item.v1"};
-  return kSchemas;
-}
 
 json NullIfEmpty(std::string_view s) { return s.empty() ? json(nullptr) : json(std::string(s)); }
 
@@ -227,8 +221,7 @@ Status ValidateExportFilter(const ExportFilter& f) {
   if (f.after_id < 0 || f.limit < 0) {
     return Status::Error("bad_filter", "after_id/limit: expected non-negative integers");
   }
-  const auto& known = StructuredSchemas();
-  if (f.schema != "web_page.v1" && std::find(known.begin(), known.end(), f.schema) == known.end()) {
+  if (f.schema != "web_page.v1" && !IsStructuredSchema(f.schema)) {
     return Status::Error("bad_filter", "schema: \"" + f.schema.substr(0, 64) +
                                            "\" is not web_page.v1, article.v1, forum_thread.v1, "
                                            "social_post.v1, product.v1, recipe.v1 or feed_item.v1");

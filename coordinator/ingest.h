@@ -18,12 +18,14 @@
 // (non_canonical) are done without a record.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "coordinator/dedup.h"
 #include "coordinator/frontier.h"
 #include "coordinator/store.h"
 #include "core/clock.h"
+#include "core/json_schema.h"
 #include "core/log.h"
 #include "core/protocol.h"
 
@@ -37,6 +39,21 @@ struct IngestStats {
   int64_t duplicates = 0;       // records marked exact or near duplicates
   int64_t bad_captures = 0;     // bodies whose hash did not match body_sha256 (not stored)
   int64_t structured = 0;       // structured records stored
+  int64_t invalid_structured = 0;  // structured records that broke their schema (dropped)
+};
+
+// The published schemas (schemas/*.v1.json, compiled in) that hold what
+// workers send: the extras of a web_page record and each structured record.
+class RecordSchemas {
+ public:
+  RecordSchemas();
+  // "" when valid; otherwise the first violation, its JSON path named.
+  std::string CheckExtras(const nlohmann::json& extras) const;
+  std::string CheckStructured(const nlohmann::json& body) const;
+
+ private:
+  std::map<std::string, JsonSchema> extras_;
+  std::map<std::string, JsonSchema> structured_;
 };
 
 class Ingest {
@@ -74,6 +91,7 @@ class Ingest {
   Logger log_;
   IngestStats stats_;
   Deduplicator dedup_;
+  RecordSchemas schemas_;
 };
 
 }  // namespace swarmcrawl

@@ -12,6 +12,13 @@
 #include "parsers/html_page.h"
 
 namespace swarmcrawl {
+
+bool IsStructuredSchema(std::string_view name) {
+  for (const char* s : kStructuredSchemas) {
+    if (name == s) return true;
+  }
+  return false;
+}
 namespace {
 
 using json = nlohmann::json;

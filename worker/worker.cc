@@ -521,7 +521,9 @@ void Worker::Impl::FlushBatches(int64_t now, bool force) {
       size_t n = 0, bytes = 0;
       while (n < st.ready.size() && n < static_cast<size_t>(options.batch_entries)) {
         const ResultEntry& e = st.ready[n];
-        size_t size = 512 + e.text.size() + e.title.size() + e.robots_txt.size();
+        size_t size = 512 + e.text.size() + e.title.size() + e.robots_txt.size() +
+                      e.markdown.size() + e.http_head.size() + e.body_gzip.size() * 4 / 3 +
+                      (e.extras.empty() ? 0 : DumpJson(e.extras).size());
         for (const auto& l : e.outlinks) size += l.size() + 4;
         if (n > 0 && bytes + size > kMaxBatchBytes) break;
         bytes += size;

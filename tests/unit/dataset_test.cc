@@ -11,7 +11,10 @@
 #include "coordinator/dedup.h"
 #include "coordinator/export.h"
 #include "core/compress.h"
+#include "core/json_schema.h"
 #include "core/protocol.h"
+#include "parsers/page_content.h"
+#include "parsers/parser_registry.h"
 #include "tests/unit/coordinator_env.h"
 
 namespace swarmcrawl {
@@ -38,6 +41,20 @@ std::string Article(int seed) {
     out += (i % 12 == 11) ? ".\n" : " ";
   }
   return out;
+}
+
+// Structured records as a worker makes them, from a product page.
+json ProductRecords() {
+  const ParserRegistry registry = DefaultParserRegistry();
+  PageContentOptions options;
+  options.registry = &registry;
+  PageContent c = BuildPageContent(
+      R"(<html><head><script type="application/ld+json">{"@context": "https://schema.org",
+      "@type": "Product", "name": "Kettle", "sku": "K1", "offers": {"@type": "Offer",
+      "price": "39.90", "priceCurrency": "EUR"}}</script></head><body><p>A kettle.</p></body></html>)",
+      "http://a.test/x", "text/html", "", options);
+  REQUIRE(c.extras.contains("structured"));
+  return c.extras["structured"];
 }
 
 ResultEntry PageWith(const TaskSpec& t, const std::string& text) {
@@ -155,8 +172,8 @@ TEST_CASE("ingest: a capture is stored only when its body matches body_sha256, a
   good.extras = {{"language", {{"code", "en"}, {"score", 0.9}, {"reliable", true},
                                {"declared", "en"}, {"source", "cld2+declared"}}},
                  {"quality", {{"quality_score", 0.75}}},
-                 {"structured", json::array({{{"schema", "product.v1"}, {"name", "Kettle"}},
-                                             {{"schema", "nonsense.v9"}, {"x", 1}}})}};
+                 {"structured", ProductRecords()}};
+  good.extras["structured"].push_back({{"schema", "nonsense.v9"}, {"x", 1}});
   ResultEntry lying = PageWith(l->tasks[1], "Other");
   lying.body_bytes = static_cast<int64_t>(body.size());
   lying.body_sha256 = Sha256Hex("a different body");
@@ -312,6 +329,72 @@ TEST_CASE("protocol: record content round-trips, and bad extras are refused with
   CHECK(s.message().find("body_gzip") != std::string::npos);
   s = decode_with("markdown", 7);
   CHECK(!s.ok());
+}
+
+TEST_CASE("json schema: every record schema compiles and is enforced, errors name the path") {
+  for (const char* name : {"web_page.v1", "article.v1", "forum_thread.v1", "social_post.v1",
+                           "product.v1", "recipe.v1", "feed_item.v1"}) {
+    INFO(name);
+    const std::string_view text = EmbeddedSchema(name);
+    REQUIRE(!text.empty());
+    JsonSchema schema;
+    CHECK(JsonSchema::Compile(json::parse(text), &schema).ok());
+  }
+  CHECK(EmbeddedSchema("nope.v1").empty());
+  JsonSchema s;
+  REQUIRE(JsonSchema::Compile(json::parse(R"({
+    "type": "object", "additionalProperties": false, "required": ["a"],
+    "properties": {
+      "a": {"type": "integer", "minimum": 1},
+      "b": {"type": ["string", "null"], "pattern": "^https?://", "maxLength": 5},
+      "c": {"type": "array", "items": {"enum": ["x", "y"]}, "maxItems": 2},
+      "d": {"type": "object", "additionalProperties": {"type": "number"}},
+      "e": {"const": "v1"}
+    }})"), &s).ok());
+  CHECK(s.Validate(json::parse(R"({"a": 1, "b": null, "c": ["x"], "d": {"k": 1.5}, "e": "v1"})")).ok());
+  CHECK(s.Validate(json::parse(R"({"a": 2.0})")).ok());  // an integral number is an integer
+  auto err = [&](const char* doc) { return s.Validate(json::parse(doc)).message(); };
+  CHECK(err(R"({})").find("missing required property \"a\"") != std::string::npos);
+  CHECK(err(R"({"a": 0})").find("$.a: below the minimum") != std::string::npos);
+  CHECK(err(R"({"a": 1.5})").find("$.a: wrong type") != std::string::npos);
+  CHECK(err(R"({"a": 1, "b": "ftp:/"})").find("$.b: does not match") != std::string::npos);
+  CHECK(err(R"({"a": 1, "b": "http://long"})").find("$.b: too long") != std::string::npos);
+  CHECK(err(R"({"a": 1, "c": ["x", "z"]})").find("$.c[1]: not one of") != std::string::npos);
+  CHECK(err(R"({"a": 1, "c": ["x", "x", "x"]})").find("$.c: too many items") != std::string::npos);
+  CHECK(err(R"({"a": 1, "d": {"k": "no"}})").find("$.d.k: wrong type") != std::string::npos);
+  CHECK(err(R"({"a": 1, "e": "v2"})").find("$.e: expected") != std::string::npos);
+  CHECK(err(R"({"a": 1, "zz": 1})").find("$.zz: property not allowed") != std::string::npos);
+  // A pattern is never run on a huge string (the regex engine recurses).
+  CHECK(err((R"({"a": 1, "b": ")" + std::string(1 << 20, 'h') + R"("})").c_str()).find("$.b") !=
+        std::string::npos);
+  JsonSchema bad;
+  CHECK(JsonSchema::Compile(json::parse(R"({"oneOf": []})"), &bad).message().find("oneOf") !=
+        std::string::npos);
+}
+
+TEST_CASE("ingest: content that breaks the record schema is refused with the field named") {
+  Env env(kSpec);
+  env.AnswerRobots("User-agent: *\nAllow: /\n");
+  env.clock.Advance(10);
+  auto home = env.Lease(1);
+  REQUIRE(home);
+  REQUIRE(env.Send(*home, {coordinator_test::Page(home->tasks[0], {"http://a.test/x"})}, "h").status ==
+          "accepted");
+  env.clock.Advance(10);
+  auto l = env.Lease(1);
+  REQUIRE(l);
+  ResultEntry e = PageWith(l->tasks[0], "Hello");
+  e.extras = {{"language", {{"code", 7}}}};
+  AckMsg a = env.Send(*l, {e}, "bad");
+  CHECK(a.status == "rejected");
+  CHECK(a.reason.find("language") != std::string::npos);
+  CHECK(env.Int("SELECT COUNT(*) FROM records WHERE url='http://a.test/x'") == 0);
+  // A valid page whose structured record breaks its schema keeps the page, not the record.
+  e.extras = {{"structured", json::array({{{"schema", "product.v1"}, {"name", 5}}})}};
+  CHECK(env.Send(*l, {e}, "good").status == "accepted");
+  CHECK(env.Int("SELECT COUNT(*) FROM records WHERE url='http://a.test/x'") == 1);
+  CHECK(env.Int("SELECT COUNT(*) FROM structured") == 0);
+  CHECK(env.ingest->stats().invalid_structured == 1);
 }
 
 }  // namespace
