@@ -405,9 +405,15 @@ struct Fetcher::Impl {
     r.wire_bytes = static_cast<uint64_t>(std::max<curl_off_t>(body_bytes, 0)) +
                    static_cast<uint64_t>(std::max<long>(header_bytes, 0));
     r.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t->started).count();
-    curl_off_t pretransfer_us = 0;
+    // When the last hop's request went out: the redirect steps before it
+    // plus its own set-up. Whether libcurl's pretransfer time already counts
+    // earlier hops differs between versions; adding both can only err
+    // towards waiting longer, which is the polite side.
+    curl_off_t pretransfer_us = 0, redirect_us = 0;
     if (curl_easy_getinfo(easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us) == CURLE_OK) {
-      r.sent_after_s = std::min(static_cast<double>(pretransfer_us) / 1e6, r.elapsed_s);
+      if (curl_easy_getinfo(easy, CURLINFO_REDIRECT_TIME_T, &redirect_us) != CURLE_OK) redirect_us = 0;
+      r.sent_after_s =
+          std::min(static_cast<double>(pretransfer_us + redirect_us) / 1e6, r.elapsed_s);
     }
 
     r.reason = Reason(code, *t);

@@ -63,8 +63,9 @@ struct FetchResult {
   uint64_t wire_bytes = 0;   // bytes received on the wire (headers + body)
   int64_t started_at_ms = 0;  // wall clock, ms since epoch
   double elapsed_s = 0;
-  // From Add() until the (last) request went out: connection set-up and
-  // queueing inside libcurl. Politeness spaces requests from this moment.
+  // From Add() until the last request (after any redirects followed) went
+  // out: connection set-up, redirect hops and queueing inside libcurl.
+  // Politeness spaces requests from this moment.
   double sent_after_s = 0;
   // Empty on a response. Otherwise one of: "too_large", "timeout", "dns_error",
   // "connect_error", "blocked_address", "too_many_redirects", "tls_error",
