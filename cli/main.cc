@@ -761,7 +761,10 @@ int main(int argc, char** argv) {
       // A feed: its items, as a sitemap task's worker would report them.
       const nlohmann::json records = NonHtmlRecords(body, canon, type, registry);
       if (parse_format != "json") {
-        for (const auto& r : records) std::cout << r.value("title", "") << "\n";
+        for (const auto& r : records) {
+          const auto t = r.find("title");
+          if (t != r.end() && t->is_string()) std::cout << t->get<std::string>() << "\n";
+        }
         return 0;
       }
       std::cout << DumpJson({{"url", canon}, {"content_type", type}, {"structured", records}})

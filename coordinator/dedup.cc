@@ -31,15 +31,20 @@ std::vector<uint64_t> UnpackSignature(std::string_view blob) {
 
 }  // namespace
 
-int64_t Deduplicator::ClusterRoot(int64_t record_id) {
-  Stmt& s = db_->Cached("SELECT COALESCE(duplicate_of, id) FROM records WHERE id=?");
+void Deduplicator::Lookup(int64_t record_id, int64_t* root, int64_t* frontier_id) {
+  Stmt& s = db_->Cached("SELECT COALESCE(duplicate_of, id), frontier_id FROM records WHERE id=?");
   s.Bind(1, record_id);
-  const int64_t root = s.Step() ? s.Int(0) : record_id;
+  *root = record_id;
+  *frontier_id = 0;
+  if (s.Step()) {
+    *root = s.Int(0);
+    *frontier_id = s.Int(1);
+  }
   s.Reset();
-  return root;
 }
 
-DedupVerdict Deduplicator::Check(int64_t crawl_id, std::string_view text, double near_threshold) {
+DedupVerdict Deduplicator::Check(int64_t crawl_id, int64_t frontier_id, std::string_view text,
+                                 double near_threshold) {
   DedupVerdict v;
   const std::string normalized = NormalizeForDedup(text);
   if (normalized.empty()) return v;
@@ -54,10 +59,14 @@ DedupVerdict Deduplicator::Check(int64_t crawl_id, std::string_view text, double
   v.signature = MinHashSignature(normalized, params);
   v.band_keys = LshBandKeys(v.signature, params);
   if (exact_id != 0) {
-    v.duplicate_of = ClusterRoot(exact_id);
-    v.kind = "exact";
-    v.similarity = 1;
-    return v;
+    int64_t root = 0, of = 0;
+    Lookup(exact_id, &root, &of);
+    if (of != frontier_id) {
+      v.duplicate_of = root;
+      v.kind = "exact";
+      v.similarity = 1;
+      return v;
+    }
   }
 
   Stmt& band = db_->Cached(
@@ -71,21 +80,24 @@ DedupVerdict Deduplicator::Check(int64_t crawl_id, std::string_view text, double
     band.Reset();
   }
   Stmt& sig = db_->Cached("SELECT signature FROM dedup_signatures WHERE record_id=?");
-  int64_t best_id = 0;
+  int64_t best_root = 0;
   double best = 0;
   for (int64_t id : candidates) {
+    int64_t root = 0, of = 0;
+    Lookup(id, &root, &of);
+    if (of == frontier_id) continue;
     sig.Bind(1, id);
     if (sig.Step()) {
       const double j = EstimatedJaccard(v.signature, UnpackSignature(sig.BlobView(0)));
       if (j > best) {
         best = j;
-        best_id = id;
+        best_root = root;
       }
     }
     sig.Reset();
   }
-  if (best_id != 0 && best >= near_threshold) {
-    v.duplicate_of = ClusterRoot(best_id);
+  if (best_root != 0 && best >= near_threshold) {
+    v.duplicate_of = best_root;
     v.kind = "near";
     v.similarity = best;
   }

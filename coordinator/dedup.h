@@ -45,15 +45,19 @@ class Deduplicator {
 
   explicit Deduplicator(Db* db) : db_(db) {}
 
-  // Computes the verdict for `text` against the records already indexed for
-  // the crawl. Reads only.
-  DedupVerdict Check(int64_t crawl_id, std::string_view text, double near_threshold);
+  // Computes the verdict for `text`, a visit of frontier row `frontier_id`,
+  // against the records already indexed for the crawl. Earlier visits of the
+  // same URL are not duplicates of it: a recrawl's changed version is kept
+  // as its own record. Reads only.
+  DedupVerdict Check(int64_t crawl_id, int64_t frontier_id, std::string_view text,
+                     double near_threshold);
   // Indexes the stored record `record_id` under its verdict's keys (the first
   // record holding an exact hash keeps it).
   void Index(int64_t crawl_id, int64_t record_id, const DedupVerdict& verdict);
 
  private:
-  int64_t ClusterRoot(int64_t record_id);
+  // The cluster root of `record_id` and the frontier row it is a visit of.
+  void Lookup(int64_t record_id, int64_t* root, int64_t* frontier_id);
   Db* db_;
 };
 

@@ -181,7 +181,7 @@ Status WriteWarc(Store* store, const ExportFilter& filter, OutputFile* out, Expo
     c.response_head = capture.Text(1);
     DecompressResult body = Gunzip(capture.BlobView(2), kMaxStoredBodyBytes * 8);
     capture.Reset();
-    if (!body.ok) {
+    if (!body.ok || body.truncated) {
       ++stats->without_capture;
       return true;
     }
@@ -197,8 +197,14 @@ Status WriteWarc(Store* store, const ExportFilter& filter, OutputFile* out, Expo
                   {"text-sha256", rec["text_sha256"]}};
     if (!rec["dedup"]["duplicate_of"].is_null()) c.metadata["duplicate-of"] = rec["dedup"]["duplicate_of"];
     if (Status w = warc.WriteCapture(c); !w.ok()) {
-      failed = w;
-      return false;
+      // A capture the writer refuses (it validates before writing anything)
+      // is skipped; a failing sink ends the export.
+      if (w.code() != "bad_capture") {
+        failed = w;
+        return false;
+      }
+      ++stats->without_capture;
+      return true;
     }
     ++stats->records;
     stats->last_id = id;

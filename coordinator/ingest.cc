@@ -43,6 +43,21 @@ double QualityScore(const json& extras) {
   return std::clamp(score->get<double>(), 0.0, 1.0);
 }
 
+// A record always carries every part its schema requires; a worker that
+// sent none gets the "unknown" value of each.
+void FillMissingExtras(json* extras) {
+  if (!extras->contains("metadata")) (*extras)["metadata"] = json::object();
+  if (!extras->contains("language")) {
+    (*extras)["language"] = {{"code", "und"}, {"score", 0}, {"reliable", false},
+                             {"declared", ""}, {"source", "none"}};
+  }
+  if (!extras->contains("quality")) (*extras)["quality"] = {{"quality_score", 0}};
+  if (!extras->contains("encoding")) {
+    (*extras)["encoding"] = {{"name", "unknown"}, {"source", "default"},
+                             {"had_errors", false}, {"truncated", false}};
+  }
+}
+
 JsonSchema CompileEmbedded(std::string_view name) {
   JsonSchema schema;
   const json doc = json::parse(EmbeddedSchema(name), nullptr, false);
@@ -97,11 +112,19 @@ void Ingest::StoreCaptureAndStructured(const ActiveLease& lease, const std::stri
                                        const ResultEntry& e, const std::string& url,
                                        int64_t record_id) {
   Db* db = store_->db();
-  if (record_id != 0 && !e.body_gzip.empty()) {
+  const CrawlInfo* crawl = frontier_->crawl(lease.crawl_id);
+  const bool keep = crawl != nullptr && crawl->spec.store_bodies;
+  if (record_id != 0 && keep && !e.body_gzip.empty()) {
     // The body must be the one the signed body_sha256 names, or a WARC file
-    // would carry content nobody vouched for.
-    DecompressResult body = Gunzip(e.body_gzip, static_cast<size_t>(e.body_bytes) + 1);
-    if (body.ok && !body.truncated && Sha256Hex(body.data) == e.body_sha256) {
+    // would carry content nobody vouched for. body_bytes is the worker's
+    // claim, so it is bounded by what a worker may ship before anything is
+    // inflated (a gzip bomb stops at the bound).
+    const bool plausible = e.body_bytes > 0 &&
+                           e.body_bytes <= static_cast<int64_t>(kMaxStoredBodyBytes) * 4 &&
+                           !e.http_head.empty() && e.remote_ip.size() <= 45;
+    DecompressResult body;
+    if (plausible) body = Gunzip(e.body_gzip, static_cast<size_t>(e.body_bytes) + 1);
+    if (plausible && body.ok && !body.truncated && Sha256Hex(body.data) == e.body_sha256) {
       db->Cached("INSERT OR REPLACE INTO captures(record_id, ip, http_head, body_gzip) "
                  "VALUES(?,?,?,?)")
           .Bind(1, record_id)
@@ -111,17 +134,25 @@ void Ingest::StoreCaptureAndStructured(const ActiveLease& lease, const std::stri
           .Run();
     } else {
       ++stats_.bad_captures;
-      log_.Warn("capture of " + url + " does not match its body_sha256; not stored");
+      log_.Warn("capture of " + url + " is incomplete or does not match its body_sha256; not stored");
     }
   }
   auto it = e.extras.find("structured");
   if (it == e.extras.end() || !it->is_array()) return;
+  // A feed's items are keyed by their content, so re-reading the feed adds
+  // only new items; a page's records by page record and position.
   Stmt& insert = db->Cached(
-      "INSERT INTO structured(crawl_id, record_id, schema, url, fetched_at, contributor, "
-      "lease_id, body) VALUES(?,?,?,?,?,?,?,?)");
+      "INSERT OR IGNORE INTO structured(crawl_id, record_id, schema, url, fetched_at, "
+      "contributor, lease_id, body, item_key) VALUES(?,?,?,?,?,?,?,?,?)");
+  size_t index = 0;
   for (const auto& rec : *it) {
-    const std::string schema = rec.value("schema", "");
+    ++index;
+    const auto schema_it = rec.find("schema");
+    if (schema_it == rec.end() || !schema_it->is_string()) continue;
+    const std::string schema = *schema_it;
     if (!IsStructuredSchema(schema)) continue;
+    // Feed items come from feeds, never from pages (their page_record is null).
+    if ((schema == "feed_item.v1") != (record_id == 0)) continue;
     if (std::string why = schemas_.CheckStructured(rec); !why.empty()) {
       ++stats_.invalid_structured;
       log_.Warn("structured record of " + url + " dropped: " + why);
@@ -135,8 +166,12 @@ void Ingest::StoreCaptureAndStructured(const ActiveLease& lease, const std::stri
     }
     insert.Bind(3, schema).Bind(4, e.final_url.empty() ? url : e.final_url);
     insert.Bind(5, e.fetched_at).Bind(6, contributor).Bind(7, lease.id);
-    insert.Bind(8, DumpJson(rec)).Run();
-    ++stats_.structured;
+    const std::string body = DumpJson(rec);
+    insert.Bind(8, body);
+    insert.Bind(9, record_id == 0 ? "f:" + Sha256Hex(body)
+                                  : "r" + std::to_string(record_id) + ":" + std::to_string(index));
+    insert.Run();
+    if (db->Changes() > 0) ++stats_.structured;
   }
 }
 
@@ -161,7 +196,7 @@ void Ingest::NoteContributor(const std::string& contributor, const std::string& 
 AckMsg Ingest::Apply(const std::string& contributor, const ResultMsg& batch) {
   try {
     return ApplyLocked(contributor, batch);
-  } catch (const SqliteError& e) {
+  } catch (const std::exception& e) {  // SqliteError, or bad_alloc on a huge batch
     log_.Error("ingest of batch " + batch.batch_id + " failed, worker will retry: " + e.what());
     frontier_->Reload();  // the transaction rolled back; so must the caches
     AckMsg ack;
@@ -350,10 +385,11 @@ Ingest::PageOutcome Ingest::ApplyPages(const ActiveLease& lease, const CrawlInfo
         insert_record.Bind(21, now).Bind(22, e.markdown);
         json extras = e.extras.is_object() ? e.extras : json::object();
         extras.erase("structured");  // stored as records of their own
+        FillMissingExtras(&extras);
         insert_record.Bind(23, DumpJson(extras));
         insert_record.Bind(24, LanguageCode(extras)).Bind(25, QualityScore(extras));
         const DedupVerdict dup =
-            dedup_.Check(lease.crawl_id, e.text, spec.near_duplicate_threshold);
+            dedup_.Check(lease.crawl_id, e.task_id, e.text, spec.near_duplicate_threshold);
         bind_opt(insert_record, 26, dup.norm_sha256);
         if (dup.duplicate_of != 0) {
           insert_record.Bind(27, dup.duplicate_of).Bind(28, dup.kind).Bind(29, dup.similarity);
@@ -385,9 +421,7 @@ Ingest::PageOutcome Ingest::ApplyPages(const ActiveLease& lease, const CrawlInfo
       }
       visit.Bind(7, e.task_id).Bind(8, static_cast<int64_t>(reason.empty() ? 1 : 0)).Run();
     }
-    if (reason == "sitemap" && visits == 0) {
-      StoreCaptureAndStructured(lease, contributor, e, url, 0);
-    }
+    if (reason == "sitemap") StoreCaptureAndStructured(lease, contributor, e, url, 0);
     if (reason.empty() || reason == "noindex" || reason == "noai" || reason == "tdm_reserved" ||
         reason == "non_canonical") {
       if (visits == 0) frontier_->Admit(lease.crawl_id, e.outlinks, depth + 1);

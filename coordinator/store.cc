@@ -141,7 +141,9 @@ CREATE TABLE IF NOT EXISTS structured(
   fetched_at INTEGER NOT NULL,
   contributor TEXT NOT NULL,
   lease_id INTEGER NOT NULL,
-  body TEXT NOT NULL);
+  body TEXT NOT NULL,
+  item_key TEXT NOT NULL,
+  UNIQUE(crawl_id, item_key));
 CREATE INDEX IF NOT EXISTS structured_crawl ON structured(crawl_id, schema, id);
 CREATE TABLE IF NOT EXISTS dedup_exact(
   crawl_id INTEGER NOT NULL,

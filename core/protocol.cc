@@ -6,6 +6,23 @@ namespace swarmcrawl {
 
 using nlohmann::json;
 
+// True when no array or object in `v` is nested more than `max_depth` deep.
+// Iterative: serializing or copying a json value recurses per level, so depth
+// is checked before either happens to a peer's value.
+static bool NestingAtMost(const json& v, size_t max_depth) {
+  std::vector<std::pair<const json*, size_t>> stack = {{&v, 1}};
+  while (!stack.empty()) {
+    auto [node, depth] = stack.back();
+    stack.pop_back();
+    if (!node->is_structured()) continue;
+    if (depth > max_depth) return false;
+    for (const auto& child : *node) {
+      if (child.is_structured()) stack.emplace_back(&child, depth + 1);
+    }
+  }
+  return true;
+}
+
 std::string DumpJson(const json& j) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -135,6 +152,9 @@ Status DecodeEnvelope(const std::vector<std::string_view>& frames, Envelope* out
   json body = json::parse(frames[2].begin(), frames[2].end(), nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded()) return Status::Error("malformed", "body is not valid JSON");
   if (!body.is_object()) return Status::Error("malformed", "body must be a JSON object");
+  // No message of the protocol nests deeper; a deeper one could only be an
+  // attempt to exhaust the stack of whatever serializes or copies it.
+  if (!NestingAtMost(body, 64)) return Status::Error("malformed", "body nested more than 64 levels deep");
   out->command = std::string(cmd);
   out->body = std::move(body);
   return Status::OK();
@@ -233,6 +253,9 @@ static Status DecodeExtras(const json& entry, const std::string& path, json* out
   if (it == entry.end()) return Status::OK();
   const std::string where = path + ".extras";
   if (!it->is_object()) return Status::Error("bad_field", where + ": expected an object");
+  if (!NestingAtMost(*it, 32)) {
+    return Status::Error("bad_field", where + ": nested more than 32 levels deep");
+  }
   for (const auto& [key, value] : it->items()) {
     if (key == "metadata" || key == "language" || key == "quality" || key == "encoding") {
       if (!value.is_object()) {
@@ -268,6 +291,10 @@ static Status DecodeEntry(const json& j, const std::string& path, ResultEntry* e
   r.Int("task_id", &e->task_id, true, 1, INT64_MAX);
   r.Str("url", &e->url, true, kMaxUrlBytes);
   r.Str("final_url", &e->final_url, false, kMaxUrlBytes);
+  if (r.ok() && !e->final_url.empty() && e->final_url.rfind("http://", 0) != 0 &&
+      e->final_url.rfind("https://", 0) != 0) {
+    r.Fail(r.Path("final_url"), "expected an absolute http(s) URL");
+  }
   r.Int("status", &e->status, true, 0, 999);
   r.Str("reason", &e->reason, false, 64, "abcdefghijklmnopqrstuvwxyz0123456789_");
   r.Str("detail", &e->detail, false, 1024);

@@ -27,6 +27,7 @@
 // thread that stops the server: no async-signal-unsafe work in a handler and
 // no global state. In-flight requests finish, then the process exits 0.
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <cstdint>
@@ -85,6 +86,8 @@ class AccessLog {
 };
 
 std::optional<std::string> ReadWholeFile(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) return std::nullopt;
   std::string data;
@@ -116,7 +119,7 @@ class DirectorySite {
   std::optional<FixtureResponse> Get(std::string path) const {
     if (const size_t q = path.find('?'); q != std::string::npos) path.resize(q);
     if (path.empty() || path[0] != '/' || path.find("..") != std::string::npos ||
-        path.rfind("/_types.txt", 0) == 0) {
+        path.find("//") != std::string::npos || path.rfind("/_types.txt", 0) == 0) {
       return std::nullopt;
     }
     if (path.back() == '/') path += "index.html";

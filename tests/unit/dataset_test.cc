@@ -130,7 +130,7 @@ TEST_CASE("dedup: a near-duplicate threshold of 1 accepts only exact copies") {
   Deduplicator dedup(env.store.db());
   const std::string base = Article(5);
   Transaction tx(env.store.db());
-  DedupVerdict first = dedup.Check(env.crawl_id, base, 1.0);
+  DedupVerdict first = dedup.Check(env.crawl_id, 1, base, 1.0);
   CHECK(first.duplicate_of == 0);
   CHECK(first.band_keys.size() == 14);
   CHECK(first.signature.size() == 112);
@@ -145,10 +145,13 @@ TEST_CASE("dedup: a near-duplicate threshold of 1 accepts only exact copies") {
   std::string near = base + "\nOne more paragraph was added at the end of the story, with a few "
                             "words about the weather, the late train home and a dog that barked "
                             "all night long outside the old station.";
-  CHECK(dedup.Check(env.crawl_id, near, 1.0).duplicate_of == 0);
-  CHECK(dedup.Check(env.crawl_id, near, 0.8).duplicate_of == 77);
-  CHECK(dedup.Check(env.crawl_id, "  " + base + "!!", 1.0).kind == "exact");
-  CHECK(dedup.Check(env.crawl_id, "", 0.8).norm_sha256.empty());
+  CHECK(dedup.Check(env.crawl_id, 2, near, 1.0).duplicate_of == 0);
+  CHECK(dedup.Check(env.crawl_id, 2, near, 0.8).duplicate_of == 77);
+  CHECK(dedup.Check(env.crawl_id, 2, "  " + base + "!!", 1.0).kind == "exact");
+  CHECK(dedup.Check(env.crawl_id, 2, "", 0.8).norm_sha256.empty());
+  // A later visit of the same URL (frontier row 1) is its own record, not a duplicate.
+  CHECK(dedup.Check(env.crawl_id, 1, near, 0.8).duplicate_of == 0);
+  CHECK(dedup.Check(env.crawl_id, 1, base, 0.8).duplicate_of == 0);
 }
 
 TEST_CASE("ingest: a capture is stored only when its body matches body_sha256, and structured records are kept") {
@@ -180,6 +183,8 @@ TEST_CASE("ingest: a capture is stored only when its body matches body_sha256, a
   lying.body_gzip = GzipMember(body);
   REQUIRE(env.Send(*l, {good, lying}, "b").status == "accepted");
   CHECK(env.Int("SELECT COUNT(*) FROM captures") == 1);
+  // Re-read-proof: the same structured record is not stored twice for one page.
+  CHECK(env.Int("SELECT COUNT(DISTINCT item_key) FROM structured") == env.Int("SELECT COUNT(*) FROM structured"));
   CHECK(env.Str("SELECT r.url FROM captures c JOIN records r ON r.id=c.record_id") == good.url);
   CHECK(env.ingest->stats().bad_captures == 1);
   CHECK(env.Int("SELECT COUNT(*) FROM structured") == 1);  // the unknown schema is dropped
@@ -325,6 +330,27 @@ TEST_CASE("protocol: record content round-trips, and bad extras are refused with
   CHECK(s.message().find("extras.structured[0]") != std::string::npos);
   s = decode_with("extras", {{"metadata", {{"title", std::string(2 << 20, 'x')}}}});
   CHECK(s.message().find("extras: more than") != std::string::npos);
+  // Nesting deep enough to overflow a recursive serializer is refused, not crashed on.
+  std::string deep_text = std::string(200000, '[') + std::string(200000, ']');
+  s = decode_with("extras", {{"metadata", {{"x", json::array()}}}});
+  CHECK(s.ok());
+  {
+    std::string msg = DumpJson(Encode(m));
+    const std::string marker = "\"signature\"";
+    msg.insert(msg.find(marker), "\"deep\":" + deep_text + ",");
+    Envelope env;
+    const std::string sig(kProtocolSignature), cmd = "RESULT";
+    Status es = DecodeEnvelope({sig, cmd, msg}, &env);
+    CHECK(es.code() == "malformed");
+    CHECK(es.message().find("nested") != std::string::npos);
+  }
+  json nested = json::object();
+  json* at = &nested;
+  for (int i = 0; i < 40; ++i) at = &((*at)["n"] = json::object());
+  s = decode_with("extras", {{"metadata", nested}});
+  CHECK(s.message().find("nested more than 32") != std::string::npos);
+  s = decode_with("final_url", "javascript:alert(1)");
+  CHECK(s.message().find("final_url") != std::string::npos);
   s = decode_with("body_gzip", "not base64!");
   CHECK(s.message().find("body_gzip") != std::string::npos);
   s = decode_with("markdown", 7);
