@@ -86,6 +86,16 @@ T1=$(date +%s.%N)
 
 echo "== exporting the dataset"
 "$BIN" export --db "$DB" --crawl demo --out "$OUT/demo.jsonl"
+"$BIN" export --db "$DB" --crawl demo --out "$OUT/demo.warc.gz" --format warc
+python3 - "$OUT/demo.jsonl" <<'PY'
+import collections, json, sys
+recs = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+langs = collections.Counter(r["language"]["code"] for r in recs)
+dups = sum(1 for r in recs if r["dedup"]["duplicate_of"] is not None)
+good = sum(1 for r in recs if r["quality"]["quality_score"] >= 0.75)
+print("  dataset: %d records, languages %s, %d near/exact duplicates, %d with quality_score >= 0.75"
+      % (len(recs), dict(langs.most_common(3)), dups, good))
+PY
 
 echo "== summary"
 "$BIN" crawl status demo --db "$DB"
