@@ -40,7 +40,7 @@ void CheckCreditsMatchRecords(Cluster& c) {
 TEST_CASE("a crawl fetches every reachable in-scope page exactly once and nothing else") {
   Cluster c(ClusterOptions{});
   c.StartAll(2);
-  REQUIRE(c.WaitForCrawlDone(std::chrono::seconds(120)));
+  REQUIRE(c.WaitForCrawlDone(std::chrono::seconds(300)));
 
   CheckCompleteDataset(c);
 
@@ -112,7 +112,7 @@ TEST_CASE("SIGKILL of a worker mid-crawl loses nothing: its lease is re-issued")
   c.StartAll(2);
   REQUIRE(c.WaitForRecords(100, std::chrono::seconds(60)));
   c.KillWorker(1);
-  REQUIRE(c.WaitForCrawlDone(std::chrono::seconds(120)));
+  REQUIRE(c.WaitForCrawlDone(std::chrono::seconds(300)));
   CheckCompleteDataset(c);
   CheckCreditsMatchRecords(c);
 }
@@ -130,7 +130,7 @@ TEST_CASE("SIGKILL of the coordinator, then a restart, completes the crawl witho
   CHECK(batches_before > 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // workers notice, spool, retry
   c.StartCoordinator();
-  REQUIRE(c.WaitForCrawlDone(std::chrono::seconds(120)));
+  REQUIRE(c.WaitForCrawlDone(std::chrono::seconds(300)));
   CheckCompleteDataset(c);
   CheckCreditsMatchRecords(c);
   const std::set<std::string> after = c.RecordPaths();
@@ -154,7 +154,7 @@ TEST_CASE("an unreachable coordinator: the worker says so, retries with backoff,
   REQUIRE(WaitUntil([&] { return ReadFile(log).find("connected to") != std::string::npos; },
                     std::chrono::seconds(60)));
   c.StartWorker(2);
-  REQUIRE(c.WaitForCrawlDone(std::chrono::seconds(120)));
+  REQUIRE(c.WaitForCrawlDone(std::chrono::seconds(300)));
   CheckCompleteDataset(c);
 }
 
@@ -163,7 +163,7 @@ TEST_CASE("oversized responses are recorded as too_large and the crawl goes on")
   o.worker_args = {"--max-body-bytes", "50000"};  // only the 3000-link page is bigger
   Cluster c(o);
   c.StartAll(1);
-  REQUIRE(c.WaitForCrawlDone(std::chrono::seconds(120)));
+  REQUIRE(c.WaitForCrawlDone(std::chrono::seconds(300)));
   const int64_t too_large =
       c.QueryInt("SELECT COUNT(*) FROM frontier WHERE state='failed' AND reason='too_large'");
   const int64_t records = c.QueryInt("SELECT COUNT(*) FROM records");

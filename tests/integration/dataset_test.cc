@@ -46,7 +46,7 @@ void Validate(const std::string& schema, const std::string& file, size_t lines) 
 struct DatasetCrawl {
   DatasetCrawl() : c(Options()) {
     c.StartAll(2);
-    REQUIRE(c.WaitForCrawlDone(std::chrono::seconds(120)));
+    REQUIRE(c.WaitForCrawlDone(std::chrono::seconds(300)));
   }
   static ClusterOptions Options() {
     ClusterOptions o;
