@@ -30,24 +30,6 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-// Whitespace runs collapsed to one space, trimmed, at most `cap` bytes.
-std::string Collapse(std::string_view s, size_t cap) {
-  std::string out;
-  bool pending = false;
-  for (char c : s) {
-    if (IsSpace(c)) {
-      pending = !out.empty();
-      continue;
-    }
-    if (pending) out.push_back(' ');
-    pending = false;
-    out.push_back(c);
-    if (out.size() > cap) break;
-  }
-  out = SanitizeUtf8(out);
-  TruncateUtf8(&out, cap);
-  return out;
-}
 
 void InitLibxml() {
   static std::once_flag once;
@@ -346,7 +328,7 @@ class FeedReader {
     std::string raw = NodeText(n, cap * 2 + 1024, &cut);
     if (cut) out_->truncated = true;
     if (LooksLikeHtml(raw)) raw = HtmlToText(raw, base, cap);
-    if (!multiline) return Collapse(raw, cap);
+    if (!multiline) return CollapseSpaces(raw, cap);
     std::string text = SanitizeUtf8(Trim(raw));
     TruncateUtf8(&text, cap);
     return text;
@@ -357,13 +339,13 @@ class FeedReader {
     const std::string type = AsciiLower(Trim(Prop(n, "type")));
     if (type == "xhtml" || type == "application/xhtml+xml") {
       std::string text = HtmlToText(InnerXml(doc_, n, cap * 4 + 4096), base, cap);
-      return multiline ? text : Collapse(text, cap);
+      return multiline ? text : CollapseSpaces(text, cap);
     }
     if (type == "html" || type == "text/html") return PlainText(n, cap, base, multiline);
     bool cut = false;
     std::string raw = NodeText(n, cap, &cut);
     if (cut) out_->truncated = true;
-    if (!multiline) return Collapse(raw, cap);
+    if (!multiline) return CollapseSpaces(raw, cap);
     std::string text = SanitizeUtf8(Trim(raw));
     TruncateUtf8(&text, cap);
     return text;
@@ -371,7 +353,7 @@ class FeedReader {
 
   // A short one-line field (id, author, category, date).
   std::string Field(xmlNode* n) {
-    return Collapse(NodeText(n, limits_.max_field_bytes * 2, nullptr), limits_.max_field_bytes);
+    return CollapseSpaces(NodeText(n, limits_.max_field_bytes * 2, nullptr), limits_.max_field_bytes);
   }
 
   void Item(xmlNode* item, const std::string& base, bool rdf) {
@@ -460,8 +442,8 @@ class FeedReader {
           it.content = AtomText(k, limits_.max_text_bytes, kbase, true);
         }
       } else if (EqualsIgnoreCase(name, "category")) {
-        std::string term = Collapse(Prop(k, "term"), limits_.max_field_bytes);
-        if (term.empty()) term = Collapse(Prop(k, "label"), limits_.max_field_bytes);
+        std::string term = CollapseSpaces(Prop(k, "term"), limits_.max_field_bytes);
+        if (term.empty()) term = CollapseSpaces(Prop(k, "label"), limits_.max_field_bytes);
         AddUnique(&it.categories, std::move(term), limits_.max_list, &truncated);
       }
     }

@@ -1128,6 +1128,24 @@ class ParseArena {
 
 }  // namespace
 
+std::string CollapseSpaces(std::string_view s, size_t cap) {
+  std::string out;
+  bool pending = false;
+  for (char c : s) {
+    if (IsAsciiSpace(static_cast<unsigned char>(c)) || c == '\v') {
+      pending = !out.empty();
+      continue;
+    }
+    if (pending) out.push_back(' ');
+    pending = false;
+    out.push_back(c);
+    if (out.size() > cap) break;
+  }
+  out = SanitizeUtf8(out);
+  TruncateUtf8(&out, cap);
+  return out;
+}
+
 std::string SanitizeUtf8(std::string_view s) {
   const size_t valid = ValidUtf8Prefix(s);
   if (valid == s.size()) return std::string(s);

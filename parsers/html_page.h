@@ -81,4 +81,8 @@ HtmlPage ParseHtmlPage(std::string_view html, std::string_view page_url,
 // that leaves a parser so JSON encoding can never fail.
 std::string SanitizeUtf8(std::string_view s);
 
+// ASCII whitespace runs collapsed to one space and trimmed; valid UTF-8 of
+// at most `cap` bytes (cut on a code point boundary).
+std::string CollapseSpaces(std::string_view s, size_t cap);
+
 }  // namespace swarmcrawl

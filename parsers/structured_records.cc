@@ -100,23 +100,6 @@ bool LooksLikeHtml(std::string_view s) {
   return s.find('<') != std::string_view::npos || s.find('&') != std::string_view::npos;
 }
 
-std::string Collapse(std::string_view s, size_t cap) {
-  std::string out;
-  bool pending = false;
-  for (char c : s) {
-    if (IsSpace(c)) {
-      pending = !out.empty();
-      continue;
-    }
-    if (pending) out.push_back(' ');
-    pending = false;
-    out.push_back(c);
-    if (out.size() > cap) break;
-  }
-  out = SanitizeUtf8(out);
-  TruncateUtf8(&out, cap);
-  return out;
-}
 
 // Plain text of a value. `multiline` keeps line breaks (bodies); otherwise
 // all whitespace is collapsed.
@@ -129,14 +112,14 @@ std::string Text(const json* v, size_t cap, bool multiline = false) {
     limits.max_text_bytes = cap;
     raw = ParseHtmlPage(raw, "http://invalid/", limits).text;
   }
-  if (!multiline) return Collapse(raw, cap);
+  if (!multiline) return CollapseSpaces(raw, cap);
   // Keep paragraphs: collapse within lines, one '\n' between non-empty lines.
   std::string out;
   size_t start = 0;
   while (start <= raw.size() && out.size() < cap) {
     size_t nl = raw.find('\n', start);
     if (nl == std::string::npos) nl = raw.size();
-    std::string line = Collapse(std::string_view(raw).substr(start, nl - start), cap);
+    std::string line = CollapseSpaces(std::string_view(raw).substr(start, nl - start), cap);
     if (!line.empty()) {
       if (!out.empty()) out.push_back('\n');
       out += line;
@@ -155,7 +138,7 @@ json TextField(const json& item, std::initializer_list<const char*> keys, bool m
 }
 
 json DateField(const json& item, std::initializer_list<const char*> keys) {
-  return OrNull(NormalizeDateUtc(Collapse(Str(GetAny(item, keys)), 128)));
+  return OrNull(NormalizeDateUtc(CollapseSpaces(Str(GetAny(item, keys)), 128)));
 }
 
 // An absolute canonical URL from a string, or an object's url / contentUrl / @id.
@@ -414,7 +397,7 @@ void Thread(const json& post, std::string_view page_url, json* r) {
       truncated = true;
       break;
     }
-    std::string id = Collapse(Str(GetAny(*p.node, {"@id", "identifier"})), 256);
+    std::string id = CollapseSpaces(Str(GetAny(*p.node, {"@id", "identifier"})), 256);
     if (id.empty()) id = Url(Get(*p.node, "url"), page_url);
     // Ids must identify one comment: generated ones are positional.
     if (id.empty() || ids.count(id) != 0) id = "c" + std::to_string(comments.size() + 1);
@@ -504,8 +487,8 @@ json Offers(const json& item, std::string_view page_url) {
     offer["price"] = price;
     offer["low_price"] = NumberField(Get(*o, "lowPrice"));
     offer["high_price"] = NumberField(Get(*o, "highPrice"));
-    std::string currency = Collapse(Str(Get(*o, "priceCurrency")), 16);
-    if (currency.empty() && spec != nullptr) currency = Collapse(Str(Get(*spec, "priceCurrency")), 16);
+    std::string currency = CollapseSpaces(Str(Get(*o, "priceCurrency")), 16);
+    if (currency.empty() && spec != nullptr) currency = CollapseSpaces(Str(Get(*spec, "priceCurrency")), 16);
     offer["currency"] = OrNull(currency);
     offer["availability"] = Availability(Get(*o, "availability"));
     offer["url"] = OrNull(Url(Get(*o, "url"), page_url));
@@ -567,7 +550,7 @@ json Steps(const json* v) {
     while (start <= text.size() && out.size() < kMaxSteps) {
       size_t nl = text.find('\n', start);
       if (nl == std::string::npos) nl = text.size();
-      std::string line = Collapse(std::string_view(text).substr(start, nl - start), kMaxField);
+      std::string line = CollapseSpaces(std::string_view(text).substr(start, nl - start), kMaxField);
       if (!line.empty()) out.push_back(std::move(line));
       start = nl + 1;
     }
@@ -577,7 +560,7 @@ json Steps(const json* v) {
 
 void Duration(const json& item, const char* key, const char* field, const char* seconds_field,
               json* r) {
-  std::string d = Collapse(Str(Get(item, key)), 64);
+  std::string d = CollapseSpaces(Str(Get(item, key)), 64);
   for (char& c : d) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
   const auto secs = DurationSeconds(d);
   (*r)[field] = secs ? json(d) : json(nullptr);
