@@ -95,15 +95,13 @@ LogLevel Level(bool verbose, bool quiet) {
 
 // Loads the contributor key, creating it on first use so that joining is one command.
 Status LoadOrCreateKey(const std::string& path, const std::string& name, SigningKey* key) {
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0) {
-    if (Status s = SigningKey::Generate(key); !s.ok()) return s;
-    if (Status s = key->SaveToFile(path, name); !s.ok()) return s;
+  bool created = false;
+  if (Status s = LoadOrCreateSigningKey(path, name, key, &created); !s.ok()) return s;
+  if (created) {
     std::cerr << "swarmcrawl: created contributor key " << path << " (fingerprint "
               << Fingerprint(key->public_hex()) << "); keep it: it holds your credit\n";
-    return SigningKey::LoadFromFile(path, key);
   }
-  return SigningKey::LoadFromFile(path, key);
+  return Status::OK();
 }
 
 Status SubmitSpec(Store* store, const std::string& spec_path, std::string* name, bool* existed) {

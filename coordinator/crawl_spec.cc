@@ -68,13 +68,39 @@ const char* const kKnownFields[] = {
     "max_pages", "delay_ms", "concurrency", "max_attempts", "max_crawl_delay_ms", "user_agent",
     "sitemaps", "seed_scope", "strip_params", "ip_concurrency", "ip_delay_ms",
     "response_time_factor", "max_backoff_ms", "robots_ttl_ms", "ai_robots_tokens",
-    "honor_tdmrep", "follow_canonical", "store_bodies", "near_duplicate_threshold", "recrawl", "$schema"};
+    "honor_tdmrep", "follow_canonical", "store_bodies", "near_duplicate_threshold", "recrawl", "credit", "$schema"};
 
 Status Boolean(const json& spec, const char* key, bool* out) {
   auto it = spec.find(key);
   if (it == spec.end()) return Status::OK();
   if (!it->is_boolean()) return Bad(key, "expected true or false");
   *out = it->get<bool>();
+  return Status::OK();
+}
+
+Status ParseCredit(const json& spec, CreditPolicy* out) {
+  auto it = spec.find("credit");
+  if (it == spec.end() || it->is_null()) return Status::OK();
+  if (!it->is_object()) return Bad("credit", "expected an object such as {\"per_page\": 100}");
+  CreditPolicy c;
+  const std::pair<const char*, int64_t*> fields[] = {{"per_page", &c.per_page},
+                                                     {"per_body_kib", &c.per_body_kib},
+                                                     {"per_text_kib", &c.per_text_kib},
+                                                     {"per_verification", &c.per_verification}};
+  for (auto f = it->begin(); f != it->end(); ++f) {
+    if (std::none_of(std::begin(fields), std::end(fields),
+                     [&](const auto& p) { return f.key() == p.first; })) {
+      return Bad("credit." + f.key(), "unknown field (per_page, per_body_kib, per_text_kib, per_verification)");
+    }
+  }
+  constexpr int64_t kMaxUnits = 1'000'000'000;
+  for (auto [key, field] : fields) {
+    if (Status st = Integer(*it, key, field, 0, kMaxUnits); !st.ok()) {
+      return Bad(std::string("credit.") + key, "must be an integer between 0 and " +
+                                                  std::to_string(kMaxUnits));
+    }
+  }
+  *out = c;
   return Status::OK();
 }
 
@@ -250,6 +276,7 @@ Status ParseCrawlSpec(std::string_view json_text, CrawlSpec* out) {
   if (Status st = Boolean(spec, "follow_canonical", &s.follow_canonical); !st.ok()) return st;
   if (Status st = Boolean(spec, "store_bodies", &s.store_bodies); !st.ok()) return st;
   if (Status st = ParseRecrawl(spec, &s.recrawl); !st.ok()) return st;
+  if (Status st = ParseCredit(spec, &s.credit); !st.ok()) return st;
 
   if (!s.allowed_domains.empty() || s.seed_scope == "domain") {
     const PublicSuffixList psl;
@@ -318,7 +345,11 @@ json CrawlSpecToJson(const CrawlSpec& s) {
           {"recrawl", s.recrawl.enabled ? json{{"interval_ms", s.recrawl.interval_ms},
                                                {"min_interval_ms", s.recrawl.min_interval_ms},
                                                {"max_interval_ms", s.recrawl.max_interval_ms}}
-                                        : json(nullptr)}};
+                                        : json(nullptr)},
+          {"credit", {{"per_page", s.credit.per_page},
+                      {"per_body_kib", s.credit.per_body_kib},
+                      {"per_text_kib", s.credit.per_text_kib},
+                      {"per_verification", s.credit.per_verification}}}};
 }
 
 std::vector<std::string> DefaultAiRobotsTokens() {

@@ -39,6 +39,15 @@ struct RecrawlPolicy {
   int64_t max_interval_ms = 30LL * 86'400'000;
 };
 
+// Credit units per unit of work (docs/credits.md). Only new content earns:
+// duplicates of stored records, unchanged revisits and excluded URLs do not.
+struct CreditPolicy {
+  int64_t per_page = 100;          // a stored page that is not a duplicate
+  int64_t per_body_kib = 0;        // each whole KiB of its response body
+  int64_t per_text_kib = 0;        // each whole KiB of its extracted text
+  int64_t per_verification = 50;   // a re-fetch that answered a check
+};
+
 struct CrawlSpec {
   std::string name;
   std::vector<std::string> seeds;            // canonical URLs
@@ -70,6 +79,7 @@ struct CrawlSpec {
   // this is marked a duplicate of that record's cluster.
   double near_duplicate_threshold = 0.8;
   RecrawlPolicy recrawl;
+  CreditPolicy credit;
 };
 
 Status ParseCrawlSpec(std::string_view json_text, CrawlSpec* out);

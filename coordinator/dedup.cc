@@ -122,4 +122,21 @@ void Deduplicator::Index(int64_t crawl_id, int64_t record_id, const DedupVerdict
       .Run();
 }
 
+void Deduplicator::Forget(int64_t crawl_id, int64_t record_id) {
+  db_->Cached(
+         "DELETE FROM dedup_exact WHERE crawl_id=?1 AND record_id=?2 AND "
+         "norm_sha256=(SELECT norm_sha256 FROM records WHERE id=?2)")
+      .Bind(1, crawl_id)
+      .Bind(2, record_id)
+      .Run();
+  Stmt& sig = db_->Cached("SELECT signature FROM dedup_signatures WHERE record_id=?");
+  sig.Bind(1, record_id);
+  std::vector<std::string> keys;
+  if (sig.Step()) keys = LshBandKeys(UnpackSignature(sig.BlobView(0)));
+  sig.Reset();
+  Stmt& band = db_->Cached("DELETE FROM dedup_bands WHERE crawl_id=? AND band_key=? AND record_id=?");
+  for (const auto& key : keys) band.Bind(1, crawl_id).Bind(2, key).Bind(3, record_id).Run();
+  db_->Cached("DELETE FROM dedup_signatures WHERE record_id=?").Bind(1, record_id).Run();
+}
+
 }  // namespace swarmcrawl

@@ -54,6 +54,9 @@ class Deduplicator {
   // Indexes the stored record `record_id` under its verdict's keys (the first
   // record holding an exact hash keeps it).
   void Index(int64_t crawl_id, int64_t record_id, const DedupVerdict& verdict);
+  // Removes a withdrawn record from the index, so a later honest copy of the
+  // same text is not a duplicate of a record the dataset no longer has.
+  void Forget(int64_t crawl_id, int64_t record_id);
 
  private:
   // The cluster root of `record_id` and the frontier row it is a visit of.

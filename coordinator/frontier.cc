@@ -405,8 +405,9 @@ std::optional<LeaseMsg> Frontier::LeaseHost(CrawlRuntime* rt, int64_t host_id,
     if (delay > 0) n = std::min(n, std::max<int64_t>(1, limits_.max_lease_span_ms / delay));
     Stmt& q = db_->Cached(
         "SELECT id, url, kind, COALESCE(etag,''), COALESCE(last_modified,'') FROM frontier "
-        "WHERE host_id=? AND state='queued' ORDER BY depth, id LIMIT ?");
-    q.Bind(1, host_id).Bind(2, n);
+        "WHERE host_id=? AND state='queued' AND (avoid IS NULL OR instr(avoid, ?3)=0) "
+        "ORDER BY depth, id LIMIT ?2");
+    q.Bind(1, host_id).Bind(2, n).Bind(3, contributor);
     while (q.Step()) {
       TaskSpec t;
       t.task_id = q.Int(0);
@@ -418,8 +419,21 @@ std::optional<LeaseMsg> Frontier::LeaseHost(CrawlRuntime* rt, int64_t host_id,
     }
     q.Reset();
     if (lease.tasks.empty()) {
-      // The queued counter drifted (it never should); repair it and try another host.
-      db_->Cached("UPDATE hosts SET queued=0 WHERE id=?").Bind(1, host_id).Run();
+      Stmt& left = db_->Cached("SELECT EXISTS(SELECT 1 FROM frontier WHERE host_id=? AND state='queued')");
+      left.Bind(1, host_id);
+      const bool only_checks = left.Step() && left.Int(0) != 0;
+      left.Reset();
+      if (only_checks) {
+        // Only re-fetch checks of this contributor's own pages are queued:
+        // someone else must take them, so look again later.
+        db_->Cached("UPDATE hosts SET next_fetch_at=? WHERE id=?")
+            .Bind(1, now + kIpBusyRetryMs)
+            .Bind(2, host_id)
+            .Run();
+      } else {
+        // The queued counter drifted (it never should); repair it and try another host.
+        db_->Cached("UPDATE hosts SET queued=0 WHERE id=?").Bind(1, host_id).Run();
+      }
       return std::nullopt;
     }
     if (spec.honor_tdmrep) {
@@ -465,6 +479,57 @@ std::optional<LeaseMsg> Frontier::LeaseHost(CrawlRuntime* rt, int64_t host_id,
         .Run();
   }
   return lease;
+}
+
+int64_t Frontier::AddVerification(int64_t crawl_id, int64_t host_id, const std::string& url,
+                                  int64_t check_id, int round, const std::string& avoid) {
+  const int64_t now = clock_->NowMs();
+  // Its own hash, so the row never collides with the URL's own row.
+  const std::string key = "check:" + std::to_string(check_id) + ":" + std::to_string(round);
+  db_->Cached(
+         "INSERT INTO frontier(crawl_id, host_id, url_hash, url, kind, depth, state, reason, "
+         "discovered_at, updated_at, verify_id, avoid) "
+         "VALUES(?,?,?,?,'page',0,'queued','verification',?,?,?,?)")
+      .Bind(1, crawl_id)
+      .Bind(2, host_id)
+      .Bind(3, static_cast<int64_t>(UrlHash(crawl_id, key)))
+      .Bind(4, url)
+      .Bind(5, now)
+      .Bind(6, now)
+      .Bind(7, check_id)
+      .Bind(8, avoid)
+      .Run();
+  const int64_t row = db_->LastInsertId();
+  db_->Cached("UPDATE hosts SET queued=queued+1 WHERE id=?").Bind(1, host_id).Run();
+  return row;
+}
+
+void Frontier::DropVerification(int64_t row_id) {
+  db_->Cached(
+         "UPDATE frontier SET state='excluded', reason='verification_expired', updated_at=? "
+         "WHERE id=? AND state='queued' AND verify_id IS NOT NULL")
+      .Bind(1, clock_->NowMs())
+      .Bind(2, row_id)
+      .Run();
+  if (db_->Changes() > 0) {
+    db_->Cached("UPDATE hosts SET queued=MAX(0, queued-1) WHERE id=(SELECT host_id FROM frontier WHERE id=?)")
+        .Bind(1, row_id)
+        .Run();
+  }
+}
+
+void Frontier::Refetch(int64_t frontier_id) {
+  db_->Cached(
+         "UPDATE frontier SET state='queued', reason='refetch', lease_id=NULL, text_sha256=NULL, "
+         "etag=NULL, last_modified=NULL, updated_at=? WHERE id=? AND state='done'")
+      .Bind(1, clock_->NowMs())
+      .Bind(2, frontier_id)
+      .Run();
+  if (db_->Changes() > 0) {
+    db_->Cached("UPDATE hosts SET queued=queued+1 WHERE id=(SELECT host_id FROM frontier WHERE id=?)")
+        .Bind(1, frontier_id)
+        .Run();
+  }
 }
 
 std::optional<ActiveLease> Frontier::GetLease(int64_t lease_id) {

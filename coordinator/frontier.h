@@ -145,6 +145,17 @@ class Frontier {
   // TDMRep file policy for a URL of a host (reservation -1 when none).
   TdmPolicy TdmFor(int64_t crawl_id, int64_t host_id, const std::string& url);
 
+  // Verification by re-fetch (coordinator/credit.h): queues `url` once more
+  // on its host as a row carrying check `check_id` (round 1 or 2), never
+  // leased to a contributor in `avoid` (comma-separated keys). The worker
+  // cannot tell it from any other page task. Returns the row id.
+  int64_t AddVerification(int64_t crawl_id, int64_t host_id, const std::string& url,
+                          int64_t check_id, int round, const std::string& avoid);
+  // Takes a still-queued verification row out of the queue (its check expired).
+  void DropVerification(int64_t row_id);
+  // Queues a finished URL again for a fresh fetch (its record was withdrawn).
+  void Refetch(int64_t frontier_id);
+
   // Recrawl: puts up to `limit` URLs whose next visit is due back in the queue.
   int64_t RequeueDue(int64_t limit);
   // Crawls that have nothing queued or leased (and no recrawl policy) are

@@ -193,9 +193,9 @@ void Ingest::NoteContributor(const std::string& contributor, const std::string& 
   }
 }
 
-AckMsg Ingest::Apply(const std::string& contributor, const ResultMsg& batch) {
+AckMsg Ingest::Apply(const std::string& contributor, const ResultMsg& batch, bool proven) {
   try {
-    return ApplyLocked(contributor, batch);
+    return ApplyLocked(contributor, batch, proven);
   } catch (const std::exception& e) {  // SqliteError, or bad_alloc on a huge batch
     log_.Error("ingest of batch " + batch.batch_id + " failed, worker will retry: " + e.what());
     frontier_->Reload();  // the transaction rolled back; so must the caches
@@ -260,8 +260,8 @@ Ingest::PageOutcome Ingest::ApplyPages(const ActiveLease& lease, const CrawlInfo
   HostOutcome health;
   Stmt& row = db->Cached(
       "SELECT state, lease_id, depth, redirects, attempts, kind, visits, "
-      "COALESCE(text_sha256,''), COALESCE(interval_ms,0), url, COALESCE(via,'') FROM frontier "
-      "WHERE id=? AND crawl_id=?");
+      "COALESCE(text_sha256,''), COALESCE(interval_ms,0), url, COALESCE(via,''), "
+      "COALESCE(verify_id,0) FROM frontier WHERE id=? AND crawl_id=?");
   // A finished row's next visit is cleared here and set again below only for
   // a page visit (stored or unchanged) or a sitemap: a revisit that ends any
   // other way (redirect, opt-out, failure) must not leave the past due time
@@ -307,6 +307,7 @@ Ingest::PageOutcome Ingest::ApplyPages(const ActiveLease& lease, const CrawlInfo
     const int64_t interval = row.Int(8);
     const std::string url = row.Text(9);
     const std::string via = row.Text(10);
+    const int64_t check_id = row.Int(11);
     row.Reset();
     // Accept the work if the URL is still ours, or back in the queue after our
     // lease lapsed and nobody else has been given it (the row keeps the id of
@@ -323,6 +324,23 @@ Ingest::PageOutcome Ingest::ApplyPages(const ActiveLease& lease, const CrawlInfo
       requeue.Bind(1, reason).Bind(2, detail).Bind(3, e.status).Bind(4, attempts - 1);
       requeue.Bind(5, now).Bind(6, e.task_id).Run();
       db->Cached("UPDATE hosts SET queued=queued+1 WHERE id=?").Bind(1, lease.host_id).Run();
+      continue;
+    }
+    if (check_id != 0) {
+      // A re-fetch for a check: compared with the page, never stored.
+      finish.Bind(1, "done").Bind(2, "verification");
+      bind_opt(finish, 3, reason);
+      finish.Bind(4, e.status).Bind(5, attempts).Bind(6, now).Bind(7, e.task_id).Run();
+      if (credit_ != nullptr) {
+        VerifyAnswer answer;
+        answer.contributor = contributor;
+        answer.check_id = check_id;
+        answer.frontier_id = e.task_id;
+        answer.fetched = reason.empty() && e.status >= 200 && e.status < 300;
+        answer.text = e.text;
+        answer.text_sha256 = e.text_sha256;
+        credit_->OnVerifyAnswer(answer, spec.credit, now);
+      }
       continue;
     }
     if (e.status > 0) {
@@ -400,7 +418,12 @@ Ingest::PageOutcome Ingest::ApplyPages(const ActiveLease& lease, const CrawlInfo
         if (db->Changes() > 0) {
           const int64_t record_id = db->LastInsertId();
           dedup_.Index(lease.crawl_id, record_id, dup);
-          if (dup.duplicate_of != 0) ++stats_.duplicates;
+          if (dup.duplicate_of != 0) {
+            ++stats_.duplicates;  // already-stored content earns nothing
+          } else if (credit_ != nullptr) {
+            credit_->OnStoredPage(lease.crawl_id, lease.host_id, e.task_id, record_id, contributor,
+                                  url, e.text, e.text_sha256, e.body_bytes, spec.credit, now);
+          }
           StoreCaptureAndStructured(lease, contributor, e, url, record_id);
           ++out.stored;
           out.bytes += e.body_bytes;
@@ -464,7 +487,8 @@ Ingest::PageOutcome Ingest::ApplyPages(const ActiveLease& lease, const CrawlInfo
   return out;
 }
 
-AckMsg Ingest::ApplyLocked(const std::string& contributor, const ResultMsg& batch) {
+AckMsg Ingest::ApplyLocked(const std::string& contributor, const ResultMsg& batch,
+                           bool proven) {
   Db* db = store_->db();
   const int64_t now = clock_->NowMs();
   AckMsg ack;
@@ -472,19 +496,25 @@ AckMsg Ingest::ApplyLocked(const std::string& contributor, const ResultMsg& batc
 
   // Cheap checks that need no write lock come first.
   Stmt dup = db->Prepare(
-      "SELECT stored, credited_pages FROM batches WHERE contributor=? AND batch_id=?");
+      "SELECT stored, credited_pages, lease_id FROM batches WHERE contributor=? AND batch_id=?");
   dup.Bind(1, contributor).Bind(2, batch.batch_id);
+  bool replayed = false;
   if (dup.Step()) {
-    ack.status = "duplicate";
-    ack.stored = dup.Int(0);
-    ack.credited_pages = dup.Int(1);
-    return ack;
+    if (dup.Int(2) == batch.lease_id) {
+      // The same batch again (its ACK was lost): acknowledged, not credited twice.
+      ack.status = "duplicate";
+      ack.stored = dup.Int(0);
+      ack.credited_pages = dup.Int(1);
+      return ack;
+    }
+    replayed = true;
   }
   dup.Reset();
 
   Transaction tx(db);
   auto lease = frontier_->GetLease(batch.lease_id);
   std::string reason;
+  bool signed_ok = false;
   if (!lease) {
     reason = "unknown_lease";
   } else if (lease->contributor != contributor) {
@@ -492,6 +522,15 @@ AckMsg Ingest::ApplyLocked(const std::string& contributor, const ResultMsg& batc
   } else if (!VerifySignature(contributor, ManifestBytes(contributor, batch, lease->nonce),
                               batch.signature)) {
     reason = "bad_signature";
+  } else {
+    signed_ok = true;
+    if (replayed) {
+      reason = "replay (batch id already used for another lease)";
+    } else if (lease->state == "expired") {
+      reason = "lease_expired";
+    } else if (lease->state == "done") {
+      reason = "replay (lease already complete)";
+    }
   }
   for (size_t i = 0; reason.empty() && i < batch.entries.size(); ++i) {
     const ResultEntry& e = batch.entries[i];
@@ -518,6 +557,11 @@ AckMsg Ingest::ApplyLocked(const std::string& contributor, const ResultMsg& batc
   }
   if (!reason.empty()) {
     AckMsg r = Reject(contributor, batch, reason);
+    // An expired lease is lateness, not cheating; the rest is misbehaviour
+    // when the key provably sent it.
+    if (credit_ != nullptr && reason != "lease_expired" && (signed_ok || proven)) {
+      credit_->Penalize(contributor, reason, now);
+    }
     tx.Commit();
     return r;
   }

@@ -8,10 +8,18 @@
 //   bad_signature     the Ed25519 signature does not verify over ManifestBytes()
 //   hash_mismatch     an entry's text (or robots.txt) does not hash to its text_sha256
 //   wrong_task        an entry names a task that is not part of the lease
+//   lease_expired     the lease had expired (its URLs went back to the queue)
+//   replay            the batch id was used for another lease, or the lease
+//                     was already complete (old work sent again)
+// Misbehaviour the contributor provably did (a validly signed batch, or any
+// batch on a session whose HELLO proved the key) lowers its reputation.
 // Idempotence: a batch id already accepted for the contributor is acknowledged
 // as "duplicate" with its original counts and changes nothing. A task already
 // finished through another lease is skipped (no second record, no credit).
-// Credit: one page and its body bytes per stored web_page record. A revisit
+// Credit: every stored page that is not a duplicate becomes a pending credit
+// item (CreditBook), maybe checked by re-fetch; rows that carry a check are
+// compared with the page instead of being stored. The credits table keeps
+// the per-batch work summary: one page and its body bytes per stored record. A revisit
 // whose text is unchanged (or a 304) stores nothing and earns nothing; it
 // refreshes the last record's fetched_at. Opted-out pages (noindex, noai,
 // tdm_reserved) and pages whose rel=canonical names another URL
@@ -21,6 +29,7 @@
 #include <map>
 #include <string>
 
+#include "coordinator/credit.h"
 #include "coordinator/dedup.h"
 #include "coordinator/frontier.h"
 #include "coordinator/store.h"
@@ -58,16 +67,20 @@ class RecordSchemas {
 
 class Ingest {
  public:
-  Ingest(Store* store, Frontier* frontier, const Clock* clock, Logger log)
+  // `credit` may be null (no credit items, no checks).
+  Ingest(Store* store, Frontier* frontier, const Clock* clock, Logger log,
+         CreditBook* credit = nullptr)
       : store_(store),
         frontier_(frontier),
         clock_(clock),
         log_(std::move(log)),
-        dedup_(store->db()) {}
+        dedup_(store->db()),
+        credit_(credit) {}
 
   // Never throws; a storage failure is returned as an ACK with status "retry"
-  // so the worker keeps the batch and sends it again.
-  AckMsg Apply(const std::string& contributor, const ResultMsg& batch);
+  // so the worker keeps the batch and sends it again. `proven`: the session
+  // proved it holds the contributor's key (HELLO proof).
+  AckMsg Apply(const std::string& contributor, const ResultMsg& batch, bool proven = false);
   void NoteContributor(const std::string& contributor, const std::string& name);
   const IngestStats& stats() const { return stats_; }
 
@@ -75,7 +88,7 @@ class Ingest {
   struct PageOutcome {
     int64_t stored = 0, bytes = 0, finished = 0;
   };
-  AckMsg ApplyLocked(const std::string& contributor, const ResultMsg& batch);
+  AckMsg ApplyLocked(const std::string& contributor, const ResultMsg& batch, bool proven);
   PageOutcome ApplyPages(const ActiveLease& lease, const CrawlInfo& crawl,
                          const std::string& contributor, const ResultMsg& batch, int64_t now);
   // Stores the record's WARC capture and structured records (`record_id` 0
@@ -91,6 +104,7 @@ class Ingest {
   Logger log_;
   IngestStats stats_;
   Deduplicator dedup_;
+  CreditBook* credit_;
   RecordSchemas schemas_;
 };
 

@@ -4,9 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
+#include <set>
 
 #include "core/crypto.h"
 #include "core/wire.h"
@@ -14,6 +16,20 @@
 namespace swarmcrawl {
 
 using nlohmann::json;
+
+namespace {
+
+constexpr int64_t kHelloProofMaxSkewMs = 600000;
+// A receipt travels in one message (kMaxMessageBytes); about 1.5 KB an entry
+// with its proof. Larger histories are read from the ledger export.
+constexpr int64_t kMaxReceiptEntries = 15000;
+
+bool IsLowerHex(const std::string& s, size_t len) {
+  return s.size() == len &&
+         std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+}  // namespace
 
 Status LoadOrCreateCurveKeys(const std::string& path, CurveKeyPair* out, bool* created) {
   *created = false;
@@ -60,7 +76,25 @@ Status CoordinatorServer::Start() {
   store_ = std::make_unique<Store>();
   if (Status s = Store::Open(options_.db_path, store_.get()); !s.ok()) return s;
   frontier_ = std::make_unique<Frontier>(store_.get(), clock_, options_.lease_limits);
-  ingest_ = std::make_unique<Ingest>(store_.get(), frontier_.get(), clock_, log_);
+  const std::string ledger_key_path =
+      options_.ledger_key_path.empty() ? options_.db_path + ".ledger-key" : options_.ledger_key_path;
+  bool created = false;
+  if (Status s = LoadOrCreateSigningKey(ledger_key_path, "swarmcrawl ledger", &ledger_key_, &created);
+      !s.ok()) {
+    return s;
+  }
+  if (created) log_.Info("created the ledger signing key in " + ledger_key_path);
+  log_.Info("ledger key (verifies epochs and receipts): " + ledger_key_.public_hex());
+  if (Status s = Ledger::Open(store_->db(), &ledger_key_, options_.ledger, &ledger_); !s.ok()) {
+    return s;
+  }
+  try {
+    credit_ = std::make_unique<CreditBook>(store_->db(), frontier_.get(), ledger_.get(),
+                                           options_.verification);
+  } catch (const SqliteError& e) {
+    return Status::Error("io", e.what());
+  }
+  ingest_ = std::make_unique<Ingest>(store_.get(), frontier_.get(), clock_, log_, credit_.get());
   try {
     frontier_->LoadCrawls();
     // Workers that held leases before a restart get a grace period to say HELLO again.
@@ -136,6 +170,30 @@ CoordinatorServer::Session* CoordinatorServer::SessionOfWorker(const std::string
   return nullptr;
 }
 
+void CoordinatorServer::NoteOnline() {
+  std::set<std::string> online;
+  for (const auto& [rid, s] : sessions_) online.insert(s.contributor);
+  credit_->SetOnline(std::move(online));
+}
+
+void CoordinatorServer::HandleReceipt(const std::string& routing_id, const Session& session,
+                                      const json& body) {
+  // Ledger entries are public (the whole ledger can be exported), so any
+  // session may ask for any contributor's receipt; its own by default.
+  std::string contributor = session.contributor;
+  if (auto c = body.find("contributor"); c != body.end()) {
+    if (!c->is_string() || !IsLowerHex(c->get_ref<const std::string&>(), 64)) {
+      return SendError(routing_id, "bad_field", "RECEIPT.contributor must be 64 hex digits", "RECEIPT");
+    }
+    contributor = c->get<std::string>();
+  }
+  json receipt;
+  Status s = BuildReceipt(store_->db(), ledger_key_.public_hex(), contributor, &receipt,
+                          kMaxReceiptEntries);
+  if (!s.ok()) return SendError(routing_id, s.code(), s.message(), "RECEIPT");
+  Send(routing_id, "RECEIPT", json{{"receipt", std::move(receipt)}});
+}
+
 void CoordinatorServer::DrainSocket() {
   std::vector<zmq::message_t> frames;
   for (int i = 0; i < 1000 && ReceiveMessage(*socket_, 8, &frames); ++i) {
@@ -173,7 +231,25 @@ void CoordinatorServer::Handle(const std::string& routing_id,
       }
       if (old->routing_id != routing_id) sessions_.erase(old->routing_id);  // reconnected
     }
+    bool proven = false;
+    if (!hello.proof.empty()) {
+      // A proof more than ten minutes off the coordinator's clock is stale
+      // (or replayed); a wrong one is an impostor.
+      const int64_t skew = std::abs(clock_->NowMs() - hello.at_ms);
+      if (skew > kHelloProofMaxSkewMs ||
+          !VerifySignature(hello.contributor,
+                           HelloProofBytes(hello.contributor, hello.worker_id, hello.at_ms),
+                           hello.proof)) {
+        return SendError(routing_id, "bad_proof",
+                         skew > kHelloProofMaxSkewMs
+                             ? "HELLO proof is stale (check the worker's clock)"
+                             : "HELLO proof does not verify against the contributor key",
+                         "HELLO");
+      }
+      proven = true;
+    }
     Session s;
+    s.proven = proven;
     s.routing_id = routing_id;
     s.worker_id = hello.worker_id;
     s.contributor = hello.contributor;
@@ -181,6 +257,7 @@ void CoordinatorServer::Handle(const std::string& routing_id,
     s.capacity = hello.capacity;
     s.last_recv = now;
     sessions_[routing_id] = s;
+    NoteOnline();
     ingest_->NoteContributor(hello.contributor, hello.name);
     try {
       Transaction tx(store_->db());
@@ -229,7 +306,7 @@ void CoordinatorServer::Handle(const std::string& routing_id,
       }
       return SendError(routing_id, s.code(), s.message(), "RESULT");
     }
-    AckMsg ack = ingest_->Apply(session.contributor, result);
+    AckMsg ack = ingest_->Apply(session.contributor, result, session.proven);
     Send(routing_id, "ACK", Encode(ack));
     dispatch_needed_ = true;
     return;
@@ -254,6 +331,7 @@ void CoordinatorServer::Handle(const std::string& routing_id,
     dispatch_needed_ = true;
     return;
   }
+  if (env.command == "RECEIPT") return HandleReceipt(routing_id, session, env.body);
   if (env.command == "BYE") {
     DropSession(routing_id, "said goodbye", /*requeue=*/true);
     return;
@@ -274,6 +352,7 @@ void CoordinatorServer::DropSession(const std::string& routing_id, const std::st
   const std::string worker_id = it->second.worker_id;
   log_.Info("worker " + worker_id + " left: " + why);
   sessions_.erase(it);
+  NoteOnline();
   if (!requeue) return;
   try {
     Transaction tx(store_->db());
@@ -379,6 +458,11 @@ void CoordinatorServer::Housekeeping() {
       dispatch_needed_ = true;
     }
     if (frontier_->RequeueDue(10000) > 0) dispatch_needed_ = true;  // recrawls due
+    const int64_t wall = clock_->NowMs();
+    if (credit_->Sweep(wall) > 0) dispatch_needed_ = true;  // withdrawn pages are queued again
+    if (Status s = ledger_->MaybeCloseEpoch(wall); !s.ok()) {
+      log_.Error("cannot close a ledger epoch: " + s.message());
+    }
     for (const auto& name : frontier_->FinishIdleCrawls()) log_.Info("crawl " + name + " is done");
     tx.Commit();
   } catch (const SqliteError& e) {
@@ -416,12 +500,28 @@ Status CoordinatorServer::Run(const std::atomic<bool>& stop) {
       if (options_.exit_when_done && frontier_->AllCrawlsSettled()) {
         log_.Info("all crawls are settled; saying goodbye to workers");
         for (auto& [rid, s] : sessions_) Send(rid, "BYE", json{{"reason", "shutdown"}});
+        CloseLedgerEpoch();
         return Status::OK();
       }
     }
   }
   for (auto& [rid, s] : sessions_) Send(rid, "BYE", json{{"reason", "shutdown"}});
+  CloseLedgerEpoch();
   return Status::OK();
+}
+
+void CoordinatorServer::CloseLedgerEpoch() {
+  // Whatever is pending gets signed, so receipts can prove it after shutdown.
+  try {
+    Transaction tx(store_->db());
+    if (Status s = ledger_->CloseEpoch(clock_->NowMs()); !s.ok()) {
+      log_.Error("cannot close the ledger epoch: " + s.message());
+      return;
+    }
+    tx.Commit();
+  } catch (const SqliteError& e) {
+    log_.Error(std::string("cannot close the ledger epoch: ") + e.what());
+  }
 }
 
 }  // namespace swarmcrawl

@@ -19,8 +19,10 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "coordinator/credit.h"
 #include "coordinator/frontier.h"
 #include "coordinator/ingest.h"
+#include "coordinator/ledger.h"
 #include "coordinator/store.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -39,6 +41,11 @@ struct CoordinatorOptions {
   std::string name = "swarmcrawl-coordinator";
   LogLevel log_level = LogLevel::kInfo;
   zmq::context_t* context = nullptr;  // shared context for inproc:// endpoints
+  // The Ed25519 key that signs ledger epochs (created, mode 0600, on first
+  // start); default: db_path + ".ledger-key".
+  std::string ledger_key_path;
+  LedgerOptions ledger;
+  VerificationOptions verification;
 };
 
 struct CurveKeyPair {
@@ -55,6 +62,8 @@ class CoordinatorServer {
 
   Status Start();
   const std::string& public_key() const { return keys_.public_z85; }
+  // Hex Ed25519 public key that verifies ledger epochs and receipts.
+  std::string ledger_public_key() const { return ledger_key_.public_hex(); }
   const std::vector<std::string>& endpoints() const { return endpoints_; }
   // Runs until `stop` is set, or (with exit_when_done) all crawls are settled.
   Status Run(const std::atomic<bool>& stop);
@@ -69,6 +78,7 @@ class CoordinatorServer {
     int64_t credit = 0;
     int64_t last_recv = 0;
     int64_t last_send = 0;
+    bool proven = false;  // HELLO carried a valid proof of the contributor key
   };
 
   void DrainSocket();
@@ -82,6 +92,9 @@ class CoordinatorServer {
   void CancelCrawlLeases(int64_t crawl_id, const std::string& reason);
   void CancelLease(int64_t lease_id, const std::string& reason, const std::string& state);
   Session* SessionOfWorker(const std::string& worker_id);
+  void NoteOnline();
+  void CloseLedgerEpoch();
+  void HandleReceipt(const std::string& routing_id, const Session& session, const nlohmann::json& body);
 
   CoordinatorOptions options_;
   const Clock* clock_;
@@ -93,6 +106,9 @@ class CoordinatorServer {
   std::vector<std::string> endpoints_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<Frontier> frontier_;
+  SigningKey ledger_key_;
+  std::unique_ptr<Ledger> ledger_;
+  std::unique_ptr<CreditBook> credit_;
   std::unique_ptr<Ingest> ingest_;
   std::map<std::string, Session> sessions_;  // by ZeroMQ routing id
   int64_t data_version_ = -1;

@@ -8,7 +8,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -72,7 +72,9 @@ CREATE TABLE IF NOT EXISTS frontier(
   last_modified TEXT,
   text_sha256 TEXT,
   interval_ms INTEGER,
-  next_visit_at INTEGER);
+  next_visit_at INTEGER,
+  verify_id INTEGER,
+  avoid TEXT);
 CREATE UNIQUE INDEX IF NOT EXISTS frontier_url ON frontier(host_id, url_hash);
 CREATE INDEX IF NOT EXISTS frontier_queue ON frontier(host_id, depth, id) WHERE state='queued';
 CREATE INDEX IF NOT EXISTS frontier_state ON frontier(crawl_id, state);
@@ -125,6 +127,7 @@ CREATE TABLE IF NOT EXISTS records(
   duplicate_of INTEGER,
   duplicate_kind TEXT CHECK(duplicate_kind IN ('exact','near')),
   similarity REAL,
+  withdrawn TEXT,
   UNIQUE(frontier_id, visit));
 CREATE INDEX IF NOT EXISTS records_crawl ON records(crawl_id, id);
 CREATE TABLE IF NOT EXISTS captures(
@@ -233,19 +236,27 @@ void Store::Migrate() {
   Stmt get = db_.Prepare("SELECT value FROM meta WHERE key='schema_version'");
   if (get.Step()) {
     const int v = std::stoi(get.Text(0));
+    get.Reset();
     if (v > kSchemaVersion) {
       throw SqliteError("database schema version " + std::to_string(v) +
                         " is newer than this swarmcrawl supports (" +
                         std::to_string(kSchemaVersion) + "); upgrade swarmcrawl");
     }
-    if (v < kSchemaVersion) {
+    if (v == 3) {
+      // Version 4 adds verification rows and withdrawn records (issue 5).
+      db_.Exec("ALTER TABLE frontier ADD COLUMN verify_id INTEGER");
+      db_.Exec("ALTER TABLE frontier ADD COLUMN avoid TEXT");
+      db_.Exec("ALTER TABLE records ADD COLUMN withdrawn TEXT");
+      db_.Prepare("UPDATE meta SET value=? WHERE key='schema_version'")
+          .Bind(1, std::to_string(kSchemaVersion))
+          .Run();
+    } else if (v < kSchemaVersion) {
       // Version 1 predates per-host URL hashing; its frontier cannot be
       // converted in place without rehashing every row.
       throw SqliteError("database schema version " + std::to_string(v) +
                         " is from an older swarmcrawl; export its records with that version "
                         "and start a new database");
     }
-    get.Reset();
   } else {
     get.Reset();
     db_.Prepare("INSERT INTO meta(key, value) VALUES('schema_version', ?)")

@@ -168,6 +168,18 @@ Status SigningKey::SaveToFile(const std::string& path, std::string_view display_
   return Status::OK();
 }
 
+Status LoadOrCreateSigningKey(const std::string& path, std::string_view display_name,
+                              SigningKey* key, bool* created) {
+  struct stat st {};
+  *created = false;
+  if (stat(path.c_str(), &st) != 0 && errno == ENOENT) {
+    if (Status s = SigningKey::Generate(key); !s.ok()) return s;
+    if (Status s = key->SaveToFile(path, display_name); !s.ok()) return s;
+    *created = true;
+  }
+  return SigningKey::LoadFromFile(path, key);
+}
+
 std::string SigningKey::SignHex(std::string_view message) const {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   unsigned char sig[64];

@@ -59,6 +59,11 @@ class SigningKey {
   std::string name_;
 };
 
+// Loads the key at `path`, or creates it there (mode 0600) when the file does
+// not exist; *created says which.
+Status LoadOrCreateSigningKey(const std::string& path, std::string_view display_name,
+                              SigningKey* key, bool* created);
+
 // True when `signature_hex` is a valid Ed25519 signature of `message` by `public_key_hex`.
 bool VerifySignature(std::string_view public_key_hex, std::string_view message,
                      std::string_view signature_hex);

@@ -171,7 +171,16 @@ Status DecodeHello(const json& body, HelloMsg* out) {
   r.Str("name", &out->name, false, 64);
   r.Str("software", &out->software, false, 64);
   r.Int("capacity", &out->capacity, true, 1, kMaxCredit);
+  r.Int("at_ms", &out->at_ms, false, 0, int64_t{1} << 50);
+  r.Hex("proof", &out->proof, false, 128);
   return r.status();
+}
+
+std::string HelloProofBytes(std::string_view contributor, std::string_view worker_id, int64_t at_ms) {
+  std::string out = "swarmcrawl-hello-v1\n";
+  out.append(contributor).append("\n").append(worker_id).append("\n");
+  out += std::to_string(at_ms) + "\n";
+  return out;
 }
 
 Status DecodeWelcome(const json& body, WelcomeMsg* out) {
@@ -395,8 +404,13 @@ Status DecodeLeaseRef(std::string_view command, const json& body, int64_t* lease
 }
 
 json Encode(const HelloMsg& m) {
-  return {{"contributor", m.contributor}, {"worker_id", m.worker_id}, {"name", m.name},
+  json j = {{"contributor", m.contributor}, {"worker_id", m.worker_id}, {"name", m.name},
           {"software", m.software},       {"capacity", m.capacity}};
+  if (!m.proof.empty()) {
+    j["at_ms"] = m.at_ms;
+    j["proof"] = m.proof;
+  }
+  return j;
 }
 json Encode(const WelcomeMsg& m) {
   return {{"session", m.session},

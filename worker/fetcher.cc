@@ -405,15 +405,19 @@ struct Fetcher::Impl {
     r.wire_bytes = static_cast<uint64_t>(std::max<curl_off_t>(body_bytes, 0)) +
                    static_cast<uint64_t>(std::max<long>(header_bytes, 0));
     r.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t->started).count();
-    // When the last hop's request went out: the redirect steps before it
-    // plus its own set-up. Whether libcurl's pretransfer time already counts
-    // earlier hops differs between versions; adding both can only err
-    // towards waiting longer, which is the polite side.
-    curl_off_t pretransfer_us = 0, redirect_us = 0;
-    if (curl_easy_getinfo(easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us) == CURLE_OK) {
+    // When the last hop's request went out, counted back from now: the
+    // time after it (total minus set-up and redirect steps) is what libcurl
+    // measured, so any wait before libcurl started the handle is covered.
+    // Whether pretransfer time already counts earlier hops differs between
+    // versions; subtracting both can only place the send later, which errs
+    // towards waiting longer, the polite side.
+    curl_off_t total_us = 0, pretransfer_us = 0, redirect_us = 0;
+    if (curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &total_us) == CURLE_OK &&
+        curl_easy_getinfo(easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us) == CURLE_OK) {
       if (curl_easy_getinfo(easy, CURLINFO_REDIRECT_TIME_T, &redirect_us) != CURLE_OK) redirect_us = 0;
-      r.sent_after_s =
-          std::min(static_cast<double>(pretransfer_us + redirect_us) / 1e6, r.elapsed_s);
+      const double after_send_s =
+          static_cast<double>(std::max<curl_off_t>(0, total_us - pretransfer_us - redirect_us)) / 1e6;
+      r.sent_after_s = std::max(0.0, r.elapsed_s - after_send_s);
     }
 
     r.reason = Reason(code, *t);

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -194,6 +195,8 @@ void Worker::Impl::Connect() {
   hello.name = options.name.empty() ? key.name() : options.name;
   hello.software = "swarmcrawl/0.1.0";
   hello.capacity = options.capacity;
+  hello.at_ms = clock->NowMs();
+  hello.proof = key.SignHex(HelloProofBytes(hello.contributor, hello.worker_id, hello.at_ms));
   conn = Conn::kHelloSent;
   conn_since = clock->MonoMs();
   Send("HELLO", Encode(hello));
@@ -376,7 +379,7 @@ void Worker::Impl::StartFetches(int64_t now) {
       }
       req.if_none_match = task.etag;
       req.if_modified_since = task.last_modified;
-      in_flight[req.id] = {id, index, now};
+      in_flight[req.id] = {id, index, clock->MonoMs()};
       fetcher.Add(std::move(req));
       ++st.in_flight;
       st.next_start = now + st.msg.delay_ms;
@@ -404,7 +407,7 @@ void Worker::Impl::CollectFetches() {
     --st.in_flight;
     // The delay runs from when the request actually went out: a new
     // connection's set-up must not eat into the host's delay.
-    st.next_start = std::max(st.next_start, f.added_at + static_cast<int64_t>(r.sent_after_s * 1000) +
+    st.next_start = std::max(st.next_start, f.added_at + static_cast<int64_t>(std::ceil(r.sent_after_s * 1000)) +
                                                 st.msg.delay_ms);
     auto ctx = std::make_shared<TaskContext>();
     ctx->lease_kind = st.msg.kind;

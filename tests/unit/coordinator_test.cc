@@ -49,7 +49,7 @@ TEST_CASE("frontier: a host is leased to one worker at a time and not before its
   CHECK(l2->delay_ms == 500);
 }
 
-TEST_CASE("frontier: an expired lease returns its URLs to the queue, and a late result is still accepted once") {
+TEST_CASE("frontier: an expired lease returns its URLs to the queue, and its late result is refused") {
   const LeaseLimits limits = ShortLeases();
   Env env(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":0})", limits);
   env.AnswerRobots("");
@@ -63,11 +63,17 @@ TEST_CASE("frontier: an expired lease returns its URLs to the queue, and a late 
   }
   CHECK(env.Int("SELECT COUNT(*) FROM frontier WHERE state='queued'") == 1);
   CHECK(env.Int("SELECT queued FROM hosts") == 1);
-  // The slow worker's result arrives after expiry but before anyone else fetched: kept.
-  CHECK(env.Send(*l, {Page(l->tasks[0])}, "late").status == "accepted");
-  CHECK(env.Int("SELECT COUNT(*) FROM records") == 1);
-  CHECK(env.Int("SELECT queued FROM hosts") == 0);
-  CHECK_FALSE(env.Lease(10).has_value());
+  // The slow worker's result arrives after expiry: refused with a reason,
+  // and the URL stays queued for the next lease.
+  const AckMsg late = env.Send(*l, {Page(l->tasks[0])}, "late");
+  CHECK(late.status == "rejected");
+  CHECK(late.reason == "lease_expired");
+  CHECK(env.Int("SELECT COUNT(*) FROM rejections WHERE reason='lease_expired'") == 1);
+  CHECK(env.Int("SELECT COUNT(*) FROM records") == 0);
+  CHECK(env.Int("SELECT queued FROM hosts") == 1);
+  auto again = env.Lease(10);
+  REQUIRE(again.has_value());
+  CHECK(again->tasks[0].task_id == l->tasks[0].task_id);
 }
 
 TEST_CASE("ingest: idempotent re-sends, credit per stored record, retries then failure") {
@@ -133,15 +139,21 @@ TEST_CASE("ingest: rejected batches change nothing") {
   CHECK(env.Int("SELECT COUNT(*) FROM credits") == 0);
   CHECK(env.Int("SELECT COUNT(*) FROM frontier WHERE url='http://a.test/new'") == 0);
   CHECK(env.Int("SELECT state='leased' FROM frontier WHERE url='http://a.test/'") == 1);
-  // The real owner can still use that batch id afterwards.
-  m.signature = env.key.SignHex(ManifestBytes(env.key.public_hex(), m, l->nonce));
-  CHECK(env.ingest->Apply(env.key.public_hex(), m).status == "accepted");
-
   ResultMsg wrong = m;
   wrong.batch_id = "wrong-task";
   wrong.entries[0].task_id = 999999;
   wrong.signature = env.key.SignHex(ManifestBytes(env.key.public_hex(), wrong, l->nonce));
   CHECK(env.ingest->Apply(env.key.public_hex(), wrong).reason.rfind("wrong_task", 0) == 0);
+
+  // The real owner can still use that batch id afterwards.
+  m.signature = env.key.SignHex(ManifestBytes(env.key.public_hex(), m, l->nonce));
+  CHECK(env.ingest->Apply(env.key.public_hex(), m).status == "accepted");
+  // Sending the same work again under a new batch id is a replay.
+  ResultMsg again = m;
+  again.batch_id = "again";
+  again.signature = env.key.SignHex(ManifestBytes(env.key.public_hex(), again, l->nonce));
+  CHECK(env.ingest->Apply(env.key.public_hex(), again).reason.rfind("replay", 0) == 0);
+  CHECK(env.Int("SELECT COUNT(*) FROM records") == 1);
   ResultMsg unknown = m;
   unknown.batch_id = "unknown";
   unknown.lease_id = 424242;
@@ -242,8 +254,8 @@ TEST_CASE("ingest: a late result for a URL re-leased to someone else stores and 
   REQUIRE(second);
   REQUIRE(second->tasks[0].task_id == first->tasks[0].task_id);
   AckMsg late = env.Send(*first, {Page(first->tasks[0])}, "late");
-  CHECK(late.status == "accepted");
-  CHECK(late.stored == 0);
+  CHECK(late.status == "rejected");
+  CHECK(late.reason == "lease_expired");
   CHECK(env.Int("SELECT COUNT(*) FROM records") == 0);
   CHECK(env.Int("SELECT state='leased' FROM frontier WHERE id=" +
                 std::to_string(first->tasks[0].task_id)) == 1);

@@ -524,15 +524,17 @@ TEST_CASE("robots: a late robots result from an expired lease does not apply") {
   env.clock.Advance(1001);
   env.ExpireLeases();
   const std::string disallow_all = "User-agent: *\nDisallow: /\n";
-  // Nobody holds the host now: the late answer is dropped.
-  SendOk(env, *old, {RobotsEntry(1, old->tasks[0].url, 200, disallow_all)});
+  // Nobody holds the host now: the late answer is refused.
+  CHECK(env.Send(*old, {RobotsEntry(1, old->tasks[0].url, 200, disallow_all)}, NextBatch()).reason ==
+        "lease_expired");
   CHECK(env.Str("SELECT robots_state FROM hosts") == "unknown");
   CHECK(env.Int("SELECT COUNT(*) FROM frontier WHERE state='excluded'") == 0);
   auto current = env.Lease(10, "w2");
   REQUIRE(current);
   REQUIRE(current->kind == "robots");
-  // Another lease holds the host: still dropped.
-  SendOk(env, *old, {RobotsEntry(1, old->tasks[0].url, 200, disallow_all)});
+  // Another lease holds the host: still refused.
+  CHECK(env.Send(*old, {RobotsEntry(1, old->tasks[0].url, 200, disallow_all)}, NextBatch()).reason ==
+        "lease_expired");
   CHECK(env.Str("SELECT robots_state FROM hosts") == "unknown");
   CHECK(env.Int("SELECT lease_id FROM hosts") == current->lease_id);
   SendOk(env, *current, {RobotsEntry(1, current->tasks[0].url, 200, "")});

@@ -1,0 +1,461 @@
+#include "coordinator/credit.h"
+
+#include <algorithm>
+
+#include "parsers/minhash.h"
+
+namespace swarmcrawl {
+
+namespace {
+
+constexpr const char* kCreditSchema = R"sql(
+CREATE TABLE IF NOT EXISTS credit_items(
+  id INTEGER PRIMARY KEY,
+  contributor TEXT NOT NULL,
+  crawl_id INTEGER NOT NULL,
+  kind TEXT NOT NULL CHECK(kind IN ('page','verify')),
+  frontier_id INTEGER NOT NULL,
+  record_id INTEGER,
+  url TEXT NOT NULL,
+  text_sha256 TEXT NOT NULL,
+  simhash INTEGER NOT NULL,
+  units INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK(state IN ('pending','accepted','rejected')),
+  reason TEXT,
+  check_id INTEGER,
+  created_at INTEGER NOT NULL,
+  settle_after INTEGER NOT NULL,
+  settled_at INTEGER,
+  ledger_seq INTEGER);
+CREATE INDEX IF NOT EXISTS credit_due ON credit_items(settle_after) WHERE state='pending';
+CREATE INDEX IF NOT EXISTS credit_by_contributor ON credit_items(contributor, state);
+CREATE INDEX IF NOT EXISTS credit_by_check ON credit_items(check_id) WHERE check_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS checks(
+  id INTEGER PRIMARY KEY,
+  item_id INTEGER NOT NULL,
+  crawl_id INTEGER NOT NULL,
+  host_id INTEGER NOT NULL,
+  url TEXT NOT NULL,
+  round INTEGER NOT NULL,
+  first_answer INTEGER,
+  state TEXT NOT NULL CHECK(state IN ('open','agreed','decided','inconclusive','unanswered','expired')),
+  verdict TEXT,
+  frontier_id INTEGER,
+  opened_at INTEGER NOT NULL,
+  deadline INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS checks_open ON checks(deadline) WHERE state='open';
+CREATE TABLE IF NOT EXISTS trust(
+  contributor TEXT PRIMARY KEY,
+  agreements INTEGER NOT NULL DEFAULT 0,
+  disagreements INTEGER NOT NULL DEFAULT 0,
+  streak INTEGER NOT NULL DEFAULT 0,
+  penalties INTEGER NOT NULL DEFAULT 0,
+  reputation REAL NOT NULL DEFAULT 0.5,
+  day INTEGER NOT NULL DEFAULT 0,
+  day_pages INTEGER NOT NULL DEFAULT 0);
+)sql";
+
+constexpr int64_t kDayMs = 86'400'000;
+
+}  // namespace
+
+CreditBook::CreditBook(Db* db, Frontier* frontier, Ledger* ledger, VerificationOptions options)
+    : db_(db), frontier_(frontier), ledger_(ledger), options_(options), dedup_(db) {
+  db_->Exec(kCreditSchema);
+  rng_.seed(options_.seed != 0 ? options_.seed : std::random_device{}());
+}
+
+Trust CreditBook::TrustOf(const std::string& contributor) {
+  Trust t;
+  Stmt& s = db_->Cached(
+      "SELECT agreements, disagreements, streak, penalties, reputation FROM trust WHERE contributor=?");
+  s.Bind(1, contributor);
+  if (s.Step()) {
+    t.agreements = s.Int(0);
+    t.disagreements = s.Int(1);
+    t.streak = s.Int(2);
+    t.penalties = s.Int(3);
+    t.reputation = s.Double(4);
+  }
+  s.Reset();
+  t.probation = t.streak < options_.trust_after;
+  return t;
+}
+
+void CreditBook::SaveTrust(const std::string& contributor, const Trust& t) {
+  db_->Cached(
+         "INSERT INTO trust(contributor, agreements, disagreements, streak, penalties, reputation) "
+         "VALUES(?1,?2,?3,?4,?5,?6) ON CONFLICT(contributor) DO UPDATE SET agreements=?2, "
+         "disagreements=?3, streak=?4, penalties=?5, reputation=?6")
+      .Bind(1, contributor)
+      .Bind(2, t.agreements)
+      .Bind(3, t.disagreements)
+      .Bind(4, t.streak)
+      .Bind(5, t.penalties)
+      .Bind(6, t.reputation)
+      .Run();
+}
+
+double CreditBook::SampleRate(const Trust& t) const {
+  return t.streak < options_.trust_after ? options_.new_rate : options_.trusted_rate;
+}
+
+void CreditBook::NoteAgreement(const std::string& contributor, bool agreed) {
+  Trust t = TrustOf(contributor);
+  const double a = options_.reputation_alpha;
+  t.reputation += a * ((agreed ? 1.0 : 0.0) - t.reputation);
+  if (agreed) {
+    ++t.agreements;
+    ++t.streak;
+  } else {
+    ++t.disagreements;
+    t.streak = 0;
+  }
+  SaveTrust(contributor, t);
+}
+
+void CreditBook::Penalize(const std::string& contributor, const std::string& /*why*/, int64_t) {
+  Trust t = TrustOf(contributor);
+  t.reputation += options_.reputation_alpha * (0.0 - t.reputation);
+  ++t.penalties;
+  t.streak = 0;
+  SaveTrust(contributor, t);
+}
+
+int64_t CreditBook::InsertItem(const std::string& kind, int64_t crawl_id, int64_t frontier_id,
+                               int64_t record_id, const std::string& contributor,
+                               const std::string& url, const std::string& text_sha256,
+                               uint64_t simhash, int64_t units, int64_t check_id, int64_t now) {
+  Stmt& ins = db_->Cached(
+      "INSERT INTO credit_items(contributor, crawl_id, kind, frontier_id, record_id, url, "
+      "text_sha256, simhash, units, state, check_id, created_at, settle_after) "
+      "VALUES(?,?,?,?,?,?,?,?,?,'pending',?,?,?)");
+  ins.Bind(1, contributor).Bind(2, crawl_id).Bind(3, kind).Bind(4, frontier_id);
+  if (record_id != 0) {
+    ins.Bind(5, record_id);
+  } else {
+    ins.BindNull(5);
+  }
+  ins.Bind(6, url).Bind(7, text_sha256).Bind(8, static_cast<int64_t>(simhash)).Bind(9, units);
+  if (check_id != 0) {
+    ins.Bind(10, check_id);
+  } else {
+    ins.BindNull(10);
+  }
+  ins.Bind(11, now).Bind(12, now + options_.window_ms).Run();
+  return db_->LastInsertId();
+}
+
+bool CreditBook::LoadItem(int64_t id, Item* out) {
+  Stmt& s = db_->Cached(
+      "SELECT id, crawl_id, frontier_id, COALESCE(record_id,0), units, COALESCE(check_id,0), "
+      "contributor, kind, url, text_sha256, simhash FROM credit_items "
+      "WHERE id=? AND state='pending'");
+  s.Bind(1, id);
+  const bool found = s.Step();
+  if (found) {
+    out->id = s.Int(0);
+    out->crawl_id = s.Int(1);
+    out->frontier_id = s.Int(2);
+    out->record_id = s.Int(3);
+    out->units = s.Int(4);
+    out->check_id = s.Int(5);
+    out->contributor = s.Text(6);
+    out->kind = s.Text(7);
+    out->url = s.Text(8);
+    out->text_sha256 = s.Text(9);
+    out->simhash = static_cast<uint64_t>(s.Int(10));
+  }
+  s.Reset();
+  return found;
+}
+
+void CreditBook::OnStoredPage(int64_t crawl_id, int64_t host_id, int64_t frontier_id,
+                              int64_t record_id, const std::string& contributor,
+                              const std::string& url, const std::string& text,
+                              const std::string& text_sha256, int64_t body_bytes,
+                              const CreditPolicy& policy, int64_t now) {
+  Trust t = TrustOf(contributor);
+  int64_t units = policy.per_page + policy.per_body_kib * (body_bytes / 1024) +
+                  policy.per_text_kib * static_cast<int64_t>(text.size() / 1024);
+  if (t.probation) {
+    // A fresh key earns at most so much a day: a flood of new identities
+    // cannot outrun verification.
+    Stmt& day = db_->Cached(
+        "INSERT INTO trust(contributor, day, day_pages) VALUES(?1, ?2, 1) "
+        "ON CONFLICT(contributor) DO UPDATE SET day_pages=IIF(day=?2, day_pages+1, 1), day=?2 "
+        "RETURNING day_pages");
+    day.Bind(1, contributor).Bind(2, now / kDayMs);
+    const int64_t pages_today = day.Step() ? day.Int(0) : 0;
+    day.Reset();
+    if (pages_today > options_.probation_daily_pages) units = 0;
+  }
+  const uint64_t simhash = SimHash64(NormalizeForDedup(text));
+  Item item;
+  item.id = InsertItem("page", crawl_id, frontier_id, record_id, contributor, url, text_sha256,
+                       simhash, units, 0, now);
+  item.crawl_id = crawl_id;
+  item.frontier_id = frontier_id;
+  item.record_id = record_id;
+  item.contributor = contributor;
+  item.url = url;
+  const bool someone_else =
+      std::any_of(online_.begin(), online_.end(), [&](const auto& c) { return c != contributor; });
+  if (!someone_else) return;
+  if (std::uniform_real_distribution<double>(0, 1)(rng_) < SampleRate(t)) {
+    OpenCheck(item, host_id, 1, contributor, now);
+  }
+}
+
+void CreditBook::OpenCheck(const Item& item, int64_t host_id, int round, const std::string& avoid,
+                           int64_t now) {
+  int64_t check_id = item.check_id;
+  if (round == 1) {
+    db_->Cached(
+           "INSERT INTO checks(item_id, crawl_id, host_id, url, round, state, opened_at, deadline) "
+           "VALUES(?,?,?,?,1,'open',?,?)")
+        .Bind(1, item.id)
+        .Bind(2, item.crawl_id)
+        .Bind(3, host_id)
+        .Bind(4, item.url)
+        .Bind(5, now)
+        .Bind(6, now + options_.window_ms)
+        .Run();
+    check_id = db_->LastInsertId();
+    db_->Cached("UPDATE credit_items SET check_id=? WHERE id=?").Bind(1, check_id).Bind(2, item.id).Run();
+  }
+  const int64_t row = frontier_->AddVerification(item.crawl_id, host_id, item.url, check_id, round, avoid);
+  db_->Cached("UPDATE checks SET frontier_id=?, round=?, opened_at=?, deadline=? WHERE id=?")
+      .Bind(1, row)
+      .Bind(2, round)
+      .Bind(3, now)
+      .Bind(4, now + options_.window_ms)
+      .Bind(5, check_id)
+      .Run();
+}
+
+bool CreditBook::Agree(const Item& a, const Item& b) const {
+  if (a.text_sha256 == b.text_sha256) return true;
+  return HammingDistance(a.simhash, b.simhash) <= options_.max_simhash_distance;
+}
+
+void CreditBook::OnVerifyAnswer(const VerifyAnswer& answer, const CreditPolicy& policy,
+                                int64_t now) {
+  Stmt& c = db_->Cached(
+      "SELECT item_id, crawl_id, host_id, url, round, COALESCE(first_answer,0), state "
+      "FROM checks WHERE id=?");
+  c.Bind(1, answer.check_id);
+  if (!c.Step()) {
+    c.Reset();
+    return;
+  }
+  const int64_t orig_id = c.Int(0), crawl_id = c.Int(1), host_id = c.Int(2);
+  const std::string url = c.Text(3);
+  const int64_t round = c.Int(4), first_id = c.Int(5);
+  const bool open = c.TextView(6) == "open";
+  c.Reset();
+  if (!answer.fetched) {
+    // The verifier could not fetch the page: nothing to compare. The page's
+    // own credit settles when its window closes.
+    if (open) {
+      db_->Cached("UPDATE checks SET state='unanswered', verdict=? WHERE id=?")
+          .Bind(1, "verifier " + answer.contributor.substr(0, 16) + " could not fetch")
+          .Bind(2, answer.check_id)
+          .Run();
+    }
+    return;
+  }
+  Item v;
+  v.contributor = answer.contributor;
+  v.kind = "verify";
+  v.url = url;
+  v.crawl_id = crawl_id;
+  v.frontier_id = answer.frontier_id;
+  v.text_sha256 = answer.text_sha256;
+  v.simhash = SimHash64(NormalizeForDedup(answer.text));
+  v.units = policy.per_verification;
+  v.check_id = answer.check_id;
+  v.id = InsertItem("verify", crawl_id, answer.frontier_id, 0, v.contributor, url, v.text_sha256,
+                    v.simhash, v.units, answer.check_id, now);
+  auto close = [&](const char* state, const std::string& verdict) {
+    db_->Cached("UPDATE checks SET state=?, verdict=? WHERE id=?")
+        .Bind(1, state)
+        .Bind(2, verdict)
+        .Bind(3, answer.check_id)
+        .Run();
+  };
+  Item orig;
+  if (!open || !LoadItem(orig_id, &orig)) {
+    // Late, or the page's credit was settled another way: the fetch was
+    // real work all the same.
+    Settle(v, true, "verify", now);
+    if (open) close("inconclusive", "the checked page was settled before the answer");
+    return;
+  }
+  const bool agrees_with_orig = Agree(orig, v);
+  if (round == 1) {
+    if (agrees_with_orig) {
+      close("agreed", "2 of 2 agree");
+      Settle(orig, true, "page:verified", now);
+      Settle(v, true, "verify", now);
+      NoteAgreement(orig.contributor, true);
+      NoteAgreement(v.contributor, true);
+      return;
+    }
+    // Disagreement: a third contributor decides.
+    db_->Cached("UPDATE checks SET first_answer=? WHERE id=?").Bind(1, v.id).Bind(2, answer.check_id).Run();
+    orig.check_id = answer.check_id;
+    OpenCheck(orig, host_id, 2, orig.contributor + "," + v.contributor, now);
+    return;
+  }
+  Item first;
+  const bool have_first = LoadItem(first_id, &first);
+  const bool agrees_with_first = have_first && Agree(first, v);
+  if (agrees_with_orig && !agrees_with_first) {
+    close("decided", "2 of 3 agree with the page");
+    Settle(orig, true, "page:verified", now);
+    Settle(v, true, "verify", now);
+    NoteAgreement(orig.contributor, true);
+    NoteAgreement(v.contributor, true);
+    if (have_first) {
+      Settle(first, false, "rejected:outvoted", now);
+      NoteAgreement(first.contributor, false);
+      Forfeit(first.contributor, first.id, now);
+    }
+  } else if (agrees_with_first && !agrees_with_orig) {
+    close("decided", "2 of 3 disagree with the page");
+    Settle(orig, false, "rejected:outvoted", now);
+    NoteAgreement(orig.contributor, false);
+    Forfeit(orig.contributor, orig.id, now);
+    Settle(first, true, "verify", now);
+    Settle(v, true, "verify", now);
+    NoteAgreement(first.contributor, true);
+    NoteAgreement(v.contributor, true);
+  } else {
+    // All three alike (the first pair was just past the threshold) or all
+    // three different (a page that changes a lot): nobody is at fault.
+    close("inconclusive", agrees_with_orig ? "3 of 3 close" : "no two of 3 agree");
+    Settle(orig, true, "page", now);
+    if (have_first) Settle(first, true, "verify", now);
+    Settle(v, true, "verify", now);
+  }
+}
+
+void CreditBook::Settle(const Item& item, bool accepted, const std::string& reason, int64_t now) {
+  LedgerEntry e;
+  e.contributor = item.contributor;
+  e.task = item.url;
+  e.content = "sha256:" + item.text_sha256;
+  e.credit = accepted ? item.units : 0;
+  e.reason = reason;
+  int64_t seq = 0;
+  if (Status s = ledger_->Append(e, now, &seq); !s.ok()) {
+    throw SqliteError("ledger append failed: " + s.message());
+  }
+  db_->Cached(
+         "UPDATE credit_items SET state=?, reason=?, settled_at=?, ledger_seq=? WHERE id=? AND "
+         "state='pending'")
+      .Bind(1, accepted ? "accepted" : "rejected")
+      .Bind(2, reason)
+      .Bind(3, now)
+      .Bind(4, seq)
+      .Bind(5, item.id)
+      .Run();
+  if (accepted || item.kind != "page" || item.record_id == 0) return;
+  // The dataset must not keep what the network refused to pay for: the
+  // record is withdrawn (exports skip it) and its URL is fetched again.
+  db_->Cached("UPDATE records SET withdrawn=? WHERE id=?").Bind(1, reason).Bind(2, item.record_id).Run();
+  dedup_.Forget(item.crawl_id, item.record_id);
+  frontier_->Refetch(item.frontier_id);
+}
+
+void CreditBook::Forfeit(const std::string& contributor, int64_t except_item, int64_t now) {
+  std::vector<int64_t> ids;
+  Stmt& s = db_->Cached(
+      "SELECT id FROM credit_items WHERE contributor=? AND state='pending' AND id<>? ORDER BY id");
+  s.Bind(1, contributor).Bind(2, except_item);
+  while (s.Step()) ids.push_back(s.Int(0));
+  s.Reset();
+  for (int64_t id : ids) {
+    Item item;
+    if (LoadItem(id, &item)) Settle(item, false, "rejected:forfeit", now);
+  }
+}
+
+int64_t CreditBook::Sweep(int64_t now, int64_t limit) {
+  // Checks nobody answered in time: their rows leave the queue.
+  std::vector<std::pair<int64_t, int64_t>> expired;  // check, frontier row
+  Stmt& open = db_->Cached(
+      "SELECT id, COALESCE(frontier_id,0) FROM checks WHERE state='open' AND deadline<=? LIMIT ?");
+  open.Bind(1, now).Bind(2, limit);
+  while (open.Step()) expired.emplace_back(open.Int(0), open.Int(1));
+  open.Reset();
+  if (online_.size() <= 2) {
+    // Rounds have one or two contributors to avoid, so with three or more
+    // online every check has someone to take it.
+    Stmt& orphans = db_->Cached(
+        "SELECT c.id, COALESCE(c.frontier_id,0), COALESCE(f.avoid,'') FROM checks c "
+        "JOIN frontier f ON f.id=c.frontier_id WHERE c.state='open' AND c.opened_at<=? "
+        "AND f.state='queued' LIMIT ?");
+    orphans.Bind(1, now - options_.orphan_ms).Bind(2, limit);
+    while (orphans.Step()) {
+      const std::string avoid = orphans.Text(2);
+      const bool someone = std::any_of(online_.begin(), online_.end(), [&](const auto& c) {
+        return avoid.find(c) == std::string::npos;
+      });
+      if (!someone) expired.emplace_back(orphans.Int(0), orphans.Int(1));
+    }
+    orphans.Reset();
+  }
+  for (const auto& [check, row] : expired) {
+    db_->Cached("UPDATE checks SET state='expired', verdict='no answer in time' WHERE id=?")
+        .Bind(1, check)
+        .Run();
+    if (row != 0) frontier_->DropVerification(row);
+  }
+  std::vector<int64_t> due;
+  Stmt& s = db_->Cached(
+      "SELECT i.id FROM credit_items i LEFT JOIN checks c ON c.id=i.check_id "
+      "WHERE i.state='pending' AND i.settle_after<=? AND (c.id IS NULL OR c.state<>'open') "
+      "ORDER BY i.settle_after LIMIT ?");
+  s.Bind(1, now).Bind(2, limit);
+  while (s.Step()) due.push_back(s.Int(0));
+  s.Reset();
+  int64_t settled = 0;
+  for (int64_t id : due) {
+    Item item;
+    if (!LoadItem(id, &item)) continue;
+    Settle(item, true, item.kind == "page" ? "page" : "verify", now);
+    ++settled;
+  }
+  return settled;
+}
+
+CreditSummary CreditBook::SummaryOf(const std::string& contributor) {
+  CreditSummary out;
+  Stmt& s = db_->Cached(
+      "SELECT state, COUNT(*), COALESCE(SUM(units),0) FROM credit_items WHERE contributor=? "
+      "GROUP BY state");
+  s.Bind(1, contributor);
+  while (s.Step()) {
+    const std::string state = s.Text(0);
+    if (state == "pending") {
+      out.pending_items = s.Int(1);
+      out.pending_credit = s.Int(2);
+    } else if (state == "accepted") {
+      out.accepted_items = s.Int(1);
+    } else {
+      out.rejected_items = s.Int(1);
+    }
+  }
+  s.Reset();
+  Stmt& a = db_->Cached(
+      "SELECT COALESCE(SUM(l.credit),0) FROM credit_items i JOIN ledger l ON l.seq=i.ledger_seq "
+      "WHERE i.contributor=? AND i.state='accepted'");
+  a.Bind(1, contributor);
+  if (a.Step()) out.accepted_credit = a.Int(0);
+  a.Reset();
+  return out;
+}
+
+}  // namespace swarmcrawl
