@@ -125,6 +125,7 @@ Status SubmitSpec(Store* store, const std::string& spec_path, std::string* name,
     Frontier frontier(store, &clock);
     frontier.LoadCrawls();
     frontier.AddSeeds(id);
+    frontier.Flush();  // the coordinator reads the seeds from the frontier table
     tx.Commit();
   } catch (const SqliteError& e) {
     return Status::Error("io", e.what());
@@ -670,11 +671,15 @@ int main(int argc, char** argv) {
   if (robots->parsed()) {
     std::string text;
     if (!ReadFile(robots_file, &text)) return Fail("cannot read " + robots_file);
-    const RobotsRules rules = RobotsRules::Parse(text, ProductToken(robots_agent));
+    // The bytes a worker would send and the URL form the frontier stores.
+    const RobotsRules rules = RobotsRules::Parse(RobotsBodyForParsing(text), ProductToken(robots_agent));
     int errors = 0;
     for (const auto& u : robots_urls) {
       UrlParts parts;
-      if (Status s = SplitUrl(u, &parts); !s.ok()) {
+      std::string canon;
+      Status s = CanonicalizeUrl(u, &canon);
+      if (s.ok()) s = SplitUrl(canon, &parts);
+      if (!s.ok()) {
         std::cout << "error\t" << u << "\t" << s.message() << "\n";
         ++errors;
         continue;

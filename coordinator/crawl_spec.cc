@@ -67,7 +67,7 @@ const char* const kKnownFields[] = {
     "name", "seeds", "allowed_hosts", "allowed_domains", "include", "exclude", "max_depth",
     "max_pages", "delay_ms", "concurrency", "max_attempts", "max_crawl_delay_ms", "user_agent",
     "sitemaps", "seed_scope", "strip_params", "ip_concurrency", "ip_delay_ms",
-    "response_time_factor", "max_backoff_ms", "robots_ttl_ms", "ai_robots_tokens",
+    "response_time_factor", "max_backoff_ms", "robots_ttl_ms", "robots_unavailable_ms", "ai_robots_tokens",
     "honor_tdmrep", "follow_canonical", "store_bodies", "near_duplicate_threshold", "recrawl", "credit", "$schema"};
 
 Status Boolean(const json& spec, const char* key, bool* out) {
@@ -272,6 +272,10 @@ Status ParseCrawlSpec(std::string_view json_text, CrawlSpec* out) {
   if (Status st = Integer(spec, "robots_ttl_ms", &s.robots_ttl_ms, 1000, 86'400'000); !st.ok()) {
     return Bad("robots_ttl_ms", "must be between 1000 and 86400000 (RFC 9309: cache at most 24 h)");
   }
+  if (Status st = Integer(spec, "robots_unavailable_ms", &s.robots_unavailable_ms, 0, 30LL * 86'400'000);
+      !st.ok()) {
+    return Bad("robots_unavailable_ms", "must be between 0 and 2592000000 (30 days)");
+  }
   if (Status st = Boolean(spec, "honor_tdmrep", &s.honor_tdmrep); !st.ok()) return st;
   if (Status st = Boolean(spec, "follow_canonical", &s.follow_canonical); !st.ok()) return st;
   if (Status st = Boolean(spec, "store_bodies", &s.store_bodies); !st.ok()) return st;
@@ -337,6 +341,7 @@ json CrawlSpecToJson(const CrawlSpec& s) {
           {"response_time_factor", s.response_time_factor},
           {"max_backoff_ms", s.max_backoff_ms},
           {"robots_ttl_ms", s.robots_ttl_ms},
+          {"robots_unavailable_ms", s.robots_unavailable_ms},
           {"ai_robots_tokens", s.ai_robots_tokens},
           {"honor_tdmrep", s.honor_tdmrep},
           {"follow_canonical", s.follow_canonical},

@@ -70,6 +70,10 @@ struct CrawlSpec {
   double response_time_factor = 2.0;  // a host's delay is at least this times its response time
   int64_t max_backoff_ms = 3'600'000;  // cap on error backoff and on Retry-After
   int64_t robots_ttl_ms = 86'400'000;  // robots.txt is re-fetched after this long (RFC 9309: <= 24 h)
+  // While robots.txt answers 5xx/429 or cannot be reached, the host's URLs
+  // wait (disallowed, RFC 9309 2.3.1.4) and robots.txt is retried with
+  // backoff; after this long they are excluded with reason "robots".
+  int64_t robots_unavailable_ms = 3'600'000;
   std::vector<std::string> ai_robots_tokens;  // robots.txt tokens whose Disallow is an AI opt-out
   bool honor_tdmrep = true;       // TDM Reservation Protocol
   bool follow_canonical = true;   // <link rel=canonical> to another URL: fetch that one instead

@@ -63,6 +63,110 @@ Frontier::Frontier(Store* store, const Clock* clock, LeaseLimits limits)
   size_t n = 1;
   while (n < limits_.seen_cache_entries) n <<= 1;
   seen_cache_.assign(n, 0);
+  limits_.intake_rows = std::max<size_t>(limits_.intake_rows, 1);
+  n = 1;
+  while (n < 2 * limits_.intake_rows) n <<= 1;
+  intake_keys_.assign(n, IntakeKey());
+  LoadIntake();
+}
+
+Frontier::IntakeKey* Frontier::IntakeSlot(int64_t host_id, uint64_t hash) {
+  const size_t mask = intake_keys_.size() - 1;
+  for (size_t i = (hash ^ static_cast<uint64_t>(host_id) * 0x9e3779b97f4a7c15ULL) & mask;;
+       i = (i + 1) & mask) {
+    IntakeKey& k = intake_keys_[i];
+    if (k.hash == 0 || (k.hash == hash && k.host_id == host_id)) return &k;
+  }
+}
+
+void Frontier::ClearIntake() {
+  if (intake_count_ > 0) std::fill(intake_keys_.begin(), intake_keys_.end(), IntakeKey());
+  intake_count_ = 0;
+  intake_per_crawl_.clear();
+}
+
+void Frontier::LoadIntake() {
+  ClearIntake();
+  Stmt s = db_->Prepare("SELECT crawl_id, host_id, url_hash, discovered_at FROM frontier_intake");
+  intake_since_ = clock_->NowMs();
+  while (s.Step()) {
+    IntakeKey* k = IntakeSlot(s.Int(1), static_cast<uint64_t>(s.Int(2)));
+    if (k->hash != 0) continue;
+    *k = {s.Int(1), static_cast<uint64_t>(s.Int(2))};
+    ++intake_count_;
+    ++intake_per_crawl_[s.Int(0)];
+    intake_since_ = std::min(intake_since_, s.Int(3));
+    // A table larger than the key set (a smaller limit since it was written)
+    // is merged at once.
+    if (intake_count_ >= limits_.intake_rows) break;
+  }
+  s.Reset();
+  filter_all_ = intake_count_ > 0;
+  if (intake_count_ >= limits_.intake_rows) Flush();
+}
+
+int64_t Frontier::Flush() {
+  if (intake_count_ == 0) return 0;
+  const int64_t now = clock_->NowMs();
+  if (!robots_learned_.empty() || filter_all_) {
+    // robots.txt arrived (or changed) for some hosts after URLs of theirs
+    // were admitted: apply it now, as FilterQueued did for merged rows.
+    // After a reload nobody knows which hosts those were: all are checked.
+    struct Excluded {
+      int64_t id;
+      std::string reason, detail;
+    };
+    std::vector<Excluded> excluded;
+    Stmt& q = db_->Cached(
+        "SELECT id, crawl_id, host_id, url FROM frontier_intake WHERE state='queued'");
+    while (q.Step()) {
+      if (!filter_all_ && !robots_learned_.contains(q.Int(2))) continue;
+      const HostPolicy* policy = FreshPolicy(q.Int(1), q.Int(2), now);
+      UrlParts parts;
+      std::string detail;
+      if (policy == nullptr || !SplitUrl(q.TextView(3), &parts).ok()) continue;
+      if (std::string reason = RobotsVerdict(*policy, parts.path_query, &detail); !reason.empty()) {
+        excluded.push_back({q.Int(0), std::move(reason), std::move(detail)});
+      }
+    }
+    q.Reset();
+    Stmt& ex = db_->Cached("UPDATE frontier_intake SET state='excluded', reason=?, detail=? WHERE id=?");
+    for (const auto& e : excluded) ex.Bind(1, e.reason).Bind(2, e.detail).Bind(3, e.id).Run();
+    robots_learned_.clear();
+    filter_all_ = false;
+  }
+  // Each host's queue grows by its queued intake rows. Admit probed the
+  // frontier before appending each row and nothing else writes these keys,
+  // so every row is new and the counts are exact.
+  Stmt& per_host = db_->Cached(
+      "SELECT host_id, COUNT(*) FROM frontier_intake WHERE state='queued' GROUP BY host_id");
+  Stmt& bump = db_->Cached("UPDATE hosts SET queued=queued+? WHERE id=?");
+  std::vector<std::pair<int64_t, int64_t>> counts;
+  while (per_host.Step()) counts.emplace_back(per_host.Int(0), per_host.Int(1));
+  per_host.Reset();
+  for (const auto& [host_id, n] : counts) bump.Bind(1, n).Bind(2, host_id).Run();
+  // One pass in host order: each host's index leaves are visited once per
+  // merge. Within a host, discovery order is kept (it is the lease order
+  // within a depth: a sitemap's newest entries first, seeds as listed).
+  db_->Cached(
+         "INSERT OR IGNORE INTO frontier(crawl_id, host_id, url_hash, url, kind, depth, redirects, "
+         "state, reason, detail, discovered_at, updated_at, via) "
+         "SELECT crawl_id, host_id, url_hash, url, kind, depth, redirects, state, reason, detail, "
+         "discovered_at, ?, via FROM frontier_intake ORDER BY host_id, id")
+      .Bind(1, now)
+      .Run();
+  const int64_t merged = db_->Changes();
+  db_->Cached("DELETE FROM frontier_intake").Run();
+  ClearIntake();
+  return merged;
+}
+
+int64_t Frontier::MaybeFlush() {
+  if (intake_count_ > 0 && (intake_count_ >= limits_.intake_rows ||
+                            clock_->NowMs() - intake_since_ >= limits_.intake_max_age_ms)) {
+    return Flush();
+  }
+  return 0;
 }
 
 std::vector<int64_t> Frontier::LoadCrawls() {
@@ -137,12 +241,16 @@ int64_t Frontier::HostId(CrawlRuntime* rt, const std::string& origin, bool creat
 const Frontier::HostPolicy* Frontier::Policy(int64_t crawl_id, int64_t host_id) {
   if (auto it = policies_.find(host_id); it != policies_.end()) return &it->second;
   const CrawlRuntime* rt = runtime(crawl_id);
-  if (rt == nullptr || host_id == 0) return nullptr;
+  if (rt == nullptr || host_id == 0 || robots_unknown_.contains(host_id)) return nullptr;
   Stmt& s = db_->Cached(
-      "SELECT robots_state, robots_status, robots_txt, tdmrep_status, tdmrep FROM hosts WHERE id=?");
+      "SELECT robots_state, robots_status, robots_txt, tdmrep_status, tdmrep, robots_expires_at "
+      "FROM hosts WHERE id=?");
   s.Bind(1, host_id);
   if (!s.Step() || s.TextView(0) != "ready") {
     s.Reset();
+    // Remembered until ApplyRobots learns the host's robots.txt.
+    if (robots_unknown_.size() >= kMaxCachedHosts) robots_unknown_.clear();
+    robots_unknown_.insert(host_id);
     return nullptr;
   }
   HostPolicy p;
@@ -157,15 +265,28 @@ const Frontier::HostPolicy* Frontier::Policy(int64_t crawl_id, int64_t host_id) 
     }
   } else if (status < 400 || status >= 500 || status == 429) {
     p.ours = RobotsRules::DisallowAll();  // unreachable, 5xx or 429: RFC 9309 section 2.3.1.4
+    p.unavailable_status = status;
   }
+  p.expires_at = s.IsNull(5) ? 0 : s.Int(5);
   const int64_t tdm_status = s.IsNull(3) ? 0 : s.Int(3);
   if (tdm_status >= 200 && tdm_status < 300 && !s.IsNull(4)) {
     TdmRepFile file;
     if (TdmRepFile::Parse(s.TextView(4), &file).ok()) p.tdm = std::move(file);
   }
   s.Reset();
-  if (policies_.size() >= kMaxCachedPolicies) policies_.clear();
+  if (policies_.size() >= kMaxCachedPolicies) {
+    // Evict the oldest tenth (host ids grow as hosts are found): the hosts a
+    // crawl works on now stay parsed.
+    policies_.erase(policies_.begin(), std::next(policies_.begin(), kMaxCachedPolicies / 10));
+  }
   return &policies_.emplace(host_id, std::move(p)).first->second;
+}
+
+const Frontier::HostPolicy* Frontier::FreshPolicy(int64_t crawl_id, int64_t host_id, int64_t now) {
+  // A copy past its expiry does not judge new URLs: they wait for the
+  // refresh that their being queued brings about (FilterQueued).
+  const HostPolicy* policy = Policy(crawl_id, host_id);
+  return policy != nullptr && (policy->expires_at == 0 || policy->expires_at > now) ? policy : nullptr;
 }
 
 std::string Frontier::RobotsVerdict(const HostPolicy& policy, std::string_view path_query,
@@ -210,16 +331,16 @@ int64_t Frontier::Admit(int64_t crawl_id, const std::vector<std::string>& urls, 
   if (rt == nullptr) return 0;
   const CrawlSpec& spec = rt->info.spec;
   const int64_t now = clock_->NowMs();
-  std::map<int64_t, int64_t> queued_per_host;
   int64_t queued = 0;
   std::string canon;
   // A page's links name few hosts: within one call, each origin's host id and
   // each host's unknown robots.txt are looked up once (neither changes here).
   std::unordered_map<std::string, int64_t> call_hosts;
   std::unordered_set<int64_t> robots_unknown;
+  Stmt& known = db_->Cached("SELECT 1 FROM frontier WHERE host_id=? AND url_hash=?");
   Stmt& ins = db_->Cached(
-      "INSERT OR IGNORE INTO frontier(crawl_id, host_id, url_hash, url, kind, depth, redirects, "
-      "state, reason, detail, discovered_at, updated_at, via) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      "INSERT INTO frontier_intake(crawl_id, host_id, url_hash, url, kind, depth, redirects, "
+      "state, reason, detail, discovered_at, via) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
   for (const auto& url : urls) {
     const uint64_t raw = UrlHash(crawl_id, url);
     if (SeenRecently(raw)) continue;
@@ -259,6 +380,9 @@ int64_t Frontier::Admit(int64_t crawl_id, const std::vector<std::string>& urls, 
     }
     std::string detail;
     std::string reason = rt->scope->Check(parts, canon);
+    // A sitemap that a host's robots.txt names may live anywhere (a CDN);
+    // its entries are still held to that host (the `via` rule above).
+    if (reason == "out_of_scope" && kind == "sitemap" && !via.empty()) reason.clear();
     if (reason.empty() && kind == "page" && depth > spec.max_depth) reason = "max_depth";
     if (reason.empty() && kind == "sitemap" && depth > kMaxSitemapNesting) {
       reason = "sitemap_nesting";
@@ -271,8 +395,16 @@ int64_t Frontier::Admit(int64_t crawl_id, const std::vector<std::string>& urls, 
       if (added) it->second = HostId(rt, origin, /*create=*/true);
       host_id = it->second;
     }
+    // A full intake is merged first, so the key set always has free slots.
+    if (intake_count_ >= limits_.intake_rows) Flush();
+    IntakeKey* slot = IntakeSlot(host_id, hash);
+    if (slot->hash != 0) continue;  // admitted already, waiting in the intake
+    known.Bind(1, host_id).Bind(2, static_cast<int64_t>(hash));
+    const bool exists = known.Step();
+    known.Reset();
+    if (exists) continue;
     if (reason.empty() && !robots_unknown.contains(host_id)) {
-      if (const HostPolicy* policy = Policy(crawl_id, host_id)) {
+      if (const HostPolicy* policy = FreshPolicy(crawl_id, host_id, now)) {
         reason = RobotsVerdict(*policy, parts.path_query, &detail);
       } else {
         robots_unknown.insert(host_id);
@@ -291,23 +423,24 @@ int64_t Frontier::Admit(int64_t crawl_id, const std::vector<std::string>& urls, 
     } else {
       ins.Bind(10, detail);
     }
-    ins.Bind(11, now).Bind(12, now);
+    ins.Bind(11, now);
     if (kind == "sitemap" && !via.empty()) {
-      ins.Bind(13, via);
+      ins.Bind(12, via);
     } else {
-      ins.BindNull(13);
+      ins.BindNull(12);
     }
     ins.Run();
-    if (db_->Changes() == 0 || !reason.empty()) continue;
-    ++queued_per_host[host_id];
+    *slot = {host_id, hash};
+    if (intake_count_++ == 0) intake_since_ = now;
+    ++intake_per_crawl_[crawl_id];
+    if (!reason.empty()) continue;
     ++rt->admitted;
     ++queued;
   }
-  Stmt& bump = db_->Cached("UPDATE hosts SET queued=queued+? WHERE id=?");
-  for (const auto& [host_id, n] : queued_per_host) bump.Bind(1, n).Bind(2, host_id).Run();
   if (queued > 0) {
     db_->Cached("UPDATE crawls SET admitted=? WHERE id=?").Bind(1, rt->admitted).Bind(2, crawl_id).Run();
   }
+  if (intake_count_ >= limits_.intake_rows) Flush();
   return queued;
 }
 
@@ -324,7 +457,9 @@ std::optional<LeaseMsg> Frontier::NextLease(const std::string& worker_id,
       "SELECT id, host, robots_state, delay_ms, COALESCE(ip,''), COALESCE(robots_expires_at,0), "
       "next_fetch_at, response_ms FROM hosts WHERE crawl_id=? AND queued > 0 AND lease_id IS NULL AND "
       "next_fetch_at <= ? ORDER BY next_fetch_at LIMIT 1");
-  for (int attempt = 0; attempt < 8; ++attempt) {
+  // Hosts on busy addresses are pushed back and the next one tried; many
+  // virtual hosts on one address must not starve the rest of the crawl.
+  for (int attempt = 0; attempt < 32; ++attempt) {
     // The most overdue host over all running crawls; ties go round-robin.
     CrawlRuntime* best = nullptr;
     int64_t best_at = INT64_MAX, host_id = 0, delay = 0, expires = 0, response_ms = 0;
@@ -346,7 +481,11 @@ std::optional<LeaseMsg> Frontier::NextLease(const std::string& worker_id,
       }
       pick.Reset();
     }
-    if (best == nullptr) return std::nullopt;
+    if (best == nullptr) {
+      // Nothing ready among merged URLs: what waits in the intake may be.
+      if (intake_count_ > 0 && Flush() > 0) continue;
+      return std::nullopt;
+    }
     ++next_crawl_;
     const CrawlSpec& spec = best->info.spec;
     if (!ip.empty()) {
@@ -361,6 +500,9 @@ std::optional<LeaseMsg> Frontier::NextLease(const std::string& worker_id,
       }
     }
     const bool robots_due = !robots_known || (expires > 0 && expires <= now);
+    // A robots lease carries tdmrep.json as its second task, and a lease
+    // never exceeds the credit it answers: this worker must wait for room.
+    if (robots_due && spec.honor_tdmrep && max_tasks < 2) return std::nullopt;
     // Slow start: until a host's response time is known, lease it a few URLs
     // only, so a slow host's delay has grown before a large batch is planned.
     const int64_t n = response_ms == 0 ? std::min<int64_t>(max_tasks, kProbeLeaseTasks) : max_tasks;
@@ -394,11 +536,9 @@ std::optional<LeaseMsg> Frontier::LeaseHost(CrawlRuntime* rt, int64_t host_id,
   if (robots_due) {
     lease.kind = "robots";
     lease.tasks.push_back({1, host + "/robots.txt"});
-    // TDMRep's file rides along when the worker has room for a second task
-    // (a lease never exceeds the credit it answers).
-    if (spec.honor_tdmrep && max_tasks >= 2) {
-      lease.tasks.push_back({2, host + "/.well-known/tdmrep.json"});
-    }
+    // TDMRep's file rides along (NextLease only leases robots to a worker
+    // with room for both).
+    if (spec.honor_tdmrep) lease.tasks.push_back({2, host + "/.well-known/tdmrep.json"});
   } else {
     lease.kind = "page";
     int64_t n = std::min(max_tasks, limits_.max_tasks);
@@ -618,6 +758,15 @@ void Frontier::EndLease(int64_t lease_id, const std::string& state) {
         .Bind(2, lease->host_id)
         .Run();
   }
+  if (state == "expired") {
+    // The lapsed worker may still have requests in flight (a partition, a
+    // slow link): the host is left alone until they must have ended, so the
+    // next lease cannot overlap them.
+    db_->Cached("UPDATE hosts SET next_fetch_at=MAX(next_fetch_at, ?) WHERE lease_id=?")
+        .Bind(1, now + limits_.expired_quiet_ms)
+        .Bind(2, lease_id)
+        .Run();
+  }
   ReleaseHost(lease_id);
   db_->Prepare("UPDATE leases SET state=? WHERE id=? AND state='active'")
       .Bind(1, state)
@@ -698,13 +847,16 @@ void Frontier::Reload() {
   crawls_.clear();
   host_ids_.clear();
   policies_.clear();
+  robots_unknown_.clear();
+  robots_learned_.clear();
   std::fill(seen_cache_.begin(), seen_cache_.end(), 0);
   LoadCrawls();
+  LoadIntake();
 }
 
 void Frontier::ApplyRobots(const ActiveLease& lease, int64_t robots_status,
                            const std::string& robots_txt, int64_t tdm_status,
-                           const std::string& tdmrep_json) {
+                           const std::string& tdmrep_json, int64_t retry_after_ms) {
   CrawlRuntime* rt = runtime(lease.crawl_id);
   if (rt == nullptr || lease.host_id == 0) return;
   const int64_t host_id = lease.host_id;
@@ -731,29 +883,41 @@ void Frontier::ApplyRobots(const ActiveLease& lease, int64_t robots_status,
       // RFC 9309 2.3.1.4: a crawler may keep using its cached copy while the
       // server errs; try again within the hour.
       db_->Cached("UPDATE hosts SET robots_expires_at=? WHERE id=?")
-          .Bind(1, now + retry_ms)
+          .Bind(1, now + std::max(retry_ms, retry_after_ms))
           .Bind(2, host_id)
           .Run();
+      policies_.erase(host_id);  // its expiry moved
       return;
     }
-    // 5xx or unreachable: disallow for now and retry with backoff; after
-    // max_attempts failures the host stays fully disallowed (RFC 9309 2.3.1.4).
+    // 5xx, 429 or unreachable: everything is disallowed for now (RFC 9309
+    // 2.3.1.4) -- the host's URLs wait, none is leased -- and robots.txt is
+    // tried again with backoff (1 s doubling to 10 min, at least the
+    // server's Retry-After). Only an outage longer than robots_unavailable_ms
+    // ends in exclusion, with the reason recorded.
     Stmt& f = db_->Cached(
-        "UPDATE hosts SET robots_failures=robots_failures+1 WHERE id=? RETURNING robots_failures");
-    f.Bind(1, host_id);
-    const int64_t failures = f.Step() ? f.Int(0) : 1;
+        "UPDATE hosts SET robots_failures=robots_failures+1, "
+        "robots_unavailable_since=COALESCE(robots_unavailable_since, ?) WHERE id=? "
+        "RETURNING robots_failures, robots_unavailable_since");
+    f.Bind(1, now).Bind(2, host_id);
+    int64_t failures = 1, since = now;
+    if (f.Step()) {
+      failures = f.Int(0);
+      since = f.Int(1);
+    }
     f.Reset();
-    if (failures < spec.max_attempts) {
-      db_->Cached("UPDATE hosts SET next_fetch_at=? WHERE id=?")
-          .Bind(1, now + std::min<int64_t>(1000LL << std::min<int64_t>(failures, 10), 600000))
-          .Bind(2, host_id)
-          .Run();
+    if (now - since < spec.robots_unavailable_ms) {
+      const int64_t backoff = std::min<int64_t>(1000LL << std::min<int64_t>(failures - 1, 10), 600000);
+      // The last try falls on the outage deadline itself.
+      const int64_t retry_at =
+          std::max(now + 1, std::min(now + std::max(backoff, retry_after_ms), since + spec.robots_unavailable_ms));
+      db_->Cached("UPDATE hosts SET next_fetch_at=? WHERE id=?").Bind(1, retry_at).Bind(2, host_id).Run();
       return;
     }
   }
   Stmt& set = db_->Cached(
       "UPDATE hosts SET robots_state='ready', robots_status=?, robots_txt=?, robots_fetched_at=?, "
-      "robots_expires_at=?, robots_failures=0, tdmrep_status=?, tdmrep=? WHERE id=?");
+      "robots_expires_at=?, robots_failures=0, robots_unavailable_since=NULL, tdmrep_status=?, "
+      "tdmrep=? WHERE id=?");
   set.Bind(1, robots_status).Bind(2, success ? robots_txt : std::string()).Bind(3, now);
   set.Bind(4, now + (success || missing ? spec.robots_ttl_ms : retry_ms));
   if (tdm_status < 0) {
@@ -763,6 +927,8 @@ void Frontier::ApplyRobots(const ActiveLease& lease, int64_t robots_status,
   }
   set.Bind(7, host_id).Run();
   policies_.erase(host_id);
+  robots_unknown_.erase(host_id);
+  robots_learned_.insert(host_id);
   const HostPolicy* policy = Policy(lease.crawl_id, host_id);
   if (policy == nullptr) return;
   int64_t base = spec.delay_ms;
@@ -793,6 +959,13 @@ void Frontier::FilterQueued(int64_t crawl_id, int64_t host_id) {
   };
   std::vector<Excluded> excluded;
   Stmt q = db_->Prepare("SELECT id, url FROM frontier WHERE host_id=? AND state='queued'");
+  // An outage that outlasted robots_unavailable_ms says so in each URL's detail.
+  std::string outage;
+  if (policy->unavailable_status >= 0) {
+    outage = policy->unavailable_status == 0
+                 ? "robots.txt unreachable"
+                 : "robots.txt answered HTTP " + std::to_string(policy->unavailable_status);
+  }
   q.Bind(1, host_id);
   while (q.Step()) {
     UrlParts parts;
@@ -801,7 +974,7 @@ void Frontier::FilterQueued(int64_t crawl_id, int64_t host_id) {
       excluded.push_back({q.Int(0), "bad_url", ""});
     } else if (std::string reason = RobotsVerdict(*policy, parts.path_query, &detail);
                !reason.empty()) {
-      excluded.push_back({q.Int(0), std::move(reason), std::move(detail)});
+      excluded.push_back({q.Int(0), std::move(reason), outage.empty() ? std::move(detail) : outage});
     }
   }
   q.Reset();
@@ -926,6 +1099,9 @@ std::vector<std::string> Frontier::FinishIdleCrawls() {
   std::vector<std::string> finished;
   for (auto& [id, rt] : crawls_) {
     if (rt.info.state != "running" || rt.info.spec.recrawl.enabled) continue;
+    if (auto it = intake_per_crawl_.find(id); it != intake_per_crawl_.end() && it->second > 0) {
+      continue;  // URLs still wait in the intake
+    }
     Stmt s = db_->Prepare(
         "SELECT EXISTS(SELECT 1 FROM frontier WHERE crawl_id=?1 AND state IN ('queued','leased')) "
         "OR EXISTS(SELECT 1 FROM leases WHERE crawl_id=?1 AND state='active')");

@@ -6,6 +6,12 @@
 //     64-bit hash of crawl and URL. A fixed-size cache of recently seen hashes
 //     answers "seen?" for repeated links without touching SQLite, so memory
 //     does not grow with the frontier;
+//   - a new URL is first appended to frontier_intake (and to a bounded
+//     in-memory set of intake keys, so it is not admitted twice) and reaches
+//     the frontier table in a sorted merge (Flush): random inserts into the
+//     host-keyed indexes become one ordered pass. Intake rows count as
+//     queued in status and keep their crawl from finishing; robots.txt
+//     rules that arrive while URLs wait there are applied when they merge;
 //   - a host's fetch slot is held by at most one lease at a time, across all
 //     workers, and is not handed out again before next_fetch_at (the host's
 //     delay, grown by Crawl-delay, slow responses, errors and Retry-After);
@@ -32,6 +38,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "coordinator/crawl_spec.h"
@@ -50,6 +57,15 @@ struct LeaseLimits {
   int64_t per_task_ttl_ms = 2000;   // added per task (fetch time budget)
   int64_t max_lease_span_ms = 120000;  // a lease never plans more than this much delay
   size_t seen_cache_entries = 1 << 20;  // recently seen URL hashes kept in memory (8 bytes each)
+  // Newly admitted URLs wait in the intake (16 bytes of memory each) until
+  // this many have gathered, or the oldest is intake_max_age_ms old, or a
+  // worker would otherwise get no work; then they are merged in one sorted run.
+  size_t intake_rows = 1 << 18;
+  // After a lease expires its host rests this long (the worker's longest
+  // fetch), so requests the lapsed worker still has in flight cannot overlap
+  // the next lease's.
+  int64_t expired_quiet_ms = 30000;
+  int64_t intake_max_age_ms = 1000;
 };
 
 struct ActiveLease {
@@ -98,6 +114,13 @@ class Frontier {
                 int64_t redirects = 0, const std::string& kind = "page",
                 const std::string& sitemap_origin = "", int64_t* cross_host = nullptr,
                 const std::string& via = "");
+  // Merges the intake into the frontier in host order, applying
+  // robots.txt rules learned since admission; returns the rows merged.
+  int64_t Flush();
+  // Flushes when the intake is full or its oldest row is old enough; returns
+  // the rows merged.
+  int64_t MaybeFlush();
+  size_t intake_size() const { return intake_count_; }
   // The canonical form the frontier stores for `url` in this crawl ("" if invalid).
   std::string CanonicalFor(int64_t crawl_id, const std::string& url);
   // Scope and robots verdict for a canonical URL ("" when it may be fetched).
@@ -137,7 +160,7 @@ class Frontier {
   // while the lease still holds the host's slot (a late result of an expired
   // lease is dropped).
   void ApplyRobots(const ActiveLease& lease, int64_t robots_status, const std::string& robots_txt,
-                   int64_t tdm_status, const std::string& tdmrep_json);
+                   int64_t tdm_status, const std::string& tdmrep_json, int64_t retry_after_ms = 0);
   // Adjusts the host's schedule after a page-lease result: slow responses
   // grow its delay, consecutive errors back it off exponentially, and a
   // 429/503 waits at least the server's Retry-After (capped by max_backoff_ms).
@@ -176,15 +199,27 @@ class Frontier {
     RobotsRules ours;
     std::vector<std::pair<std::string, RobotsRules>> ai;  // tokens with groups of their own
     TdmRepFile tdm;
+    int64_t expires_at = 0;         // robots_expires_at: a refresh is due after it
+    int64_t unavailable_status = -1;  // >= 0: robots.txt was given up on after this status
   };
 
   CrawlRuntime* runtime(int64_t crawl_id);
   const HostPolicy* Policy(int64_t crawl_id, int64_t host_id);
+  // Policy() unless the copy has expired (nullptr then, as when unknown).
+  const HostPolicy* FreshPolicy(int64_t crawl_id, int64_t host_id, int64_t now);
   // "" or the exclusion reason for a path; *detail names the AI token's rule.
   static std::string RobotsVerdict(const HostPolicy& policy, std::string_view path_query,
                                    std::string* detail);
   int64_t HostId(CrawlRuntime* rt, const std::string& origin, bool create);
   bool SeenRecently(uint64_t hash);
+  // The intake's key set: open addressing over (host_id, url_hash); hash 0 = empty.
+  struct IntakeKey {
+    int64_t host_id = 0;
+    uint64_t hash = 0;
+  };
+  IntakeKey* IntakeSlot(int64_t host_id, uint64_t hash);
+  void LoadIntake();
+  void ClearIntake();
   void FilterQueued(int64_t crawl_id, int64_t host_id);
   std::optional<LeaseMsg> LeaseHost(CrawlRuntime* rt, int64_t host_id, const std::string& host,
                                     bool robots_due, int64_t delay, const std::string& ip,
@@ -198,7 +233,14 @@ class Frontier {
   std::map<int64_t, CrawlRuntime> crawls_;
   std::map<std::pair<int64_t, std::string>, int64_t> host_ids_;  // (crawl, origin) -> hosts.id
   std::map<int64_t, HostPolicy> policies_;                       // hosts.id -> parsed rules
+  std::unordered_set<int64_t> robots_unknown_;  // hosts whose robots.txt is not known yet
+  std::unordered_set<int64_t> robots_learned_;  // hosts whose robots.txt arrived since the last Flush
+  bool filter_all_ = false;  // intake rows loaded from the table: check every host at Flush
   std::vector<uint64_t> seen_cache_;  // direct-mapped; 0 = empty
+  std::vector<IntakeKey> intake_keys_;  // capacity: twice intake_rows, a power of two
+  size_t intake_count_ = 0;
+  int64_t intake_since_ = 0;                  // when the oldest intake row was admitted
+  std::map<int64_t, int64_t> intake_per_crawl_;  // crawl id -> rows in the intake
   size_t next_crawl_ = 0;             // round-robin start among running crawls
 };
 

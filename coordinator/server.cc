@@ -408,7 +408,7 @@ void CoordinatorServer::Dispatch() {
         frontier_->Reload();
         return;
       }
-      if (!lease) return;  // nothing ready for anyone
+      if (!lease) continue;  // nothing ready for this worker (others may fit)
       s.credit -= static_cast<int64_t>(lease->tasks.size());
       log_.Debug("lease " + std::to_string(lease->lease_id) + " (" + lease->kind + ", " +
                  std::to_string(lease->tasks.size()) + " tasks, " + lease->host + ") to " +
@@ -463,6 +463,7 @@ void CoordinatorServer::Housekeeping() {
     if (Status s = ledger_->MaybeCloseEpoch(wall); !s.ok()) {
       log_.Error("cannot close a ledger epoch: " + s.message());
     }
+    if (frontier_->MaybeFlush() > 0) dispatch_needed_ = true;  // newly admitted URLs
     for (const auto& name : frontier_->FinishIdleCrawls()) log_.Info("crawl " + name + " is done");
     tx.Commit();
   } catch (const SqliteError& e) {

@@ -8,7 +8,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int kSchemaVersion = 4;
+constexpr int kSchemaVersion = 5;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS hosts(
   robots_fetched_at INTEGER,
   robots_expires_at INTEGER,
   robots_failures INTEGER NOT NULL DEFAULT 0,
+  robots_unavailable_since INTEGER,
   tdmrep_status INTEGER,
   tdmrep TEXT,
   consecutive_errors INTEGER NOT NULL DEFAULT 0,
@@ -76,6 +77,24 @@ CREATE TABLE IF NOT EXISTS frontier(
   verify_id INTEGER,
   avoid TEXT);
 CREATE UNIQUE INDEX IF NOT EXISTS frontier_url ON frontier(host_id, url_hash);
+-- Newly admitted URLs wait here (append-only, no index) until Frontier::Flush
+-- moves them into frontier in host order, so the host-keyed
+-- indexes are written in sorted runs rather than at random (an LSM-style
+-- intake; docs/architecture.md).
+CREATE TABLE IF NOT EXISTS frontier_intake(
+  id INTEGER PRIMARY KEY,
+  crawl_id INTEGER NOT NULL,
+  host_id INTEGER NOT NULL,
+  url_hash INTEGER NOT NULL,
+  url TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  depth INTEGER NOT NULL,
+  redirects INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  reason TEXT,
+  detail TEXT,
+  discovered_at INTEGER NOT NULL,
+  via TEXT);
 CREATE INDEX IF NOT EXISTS frontier_queue ON frontier(host_id, depth, id) WHERE state='queued';
 CREATE INDEX IF NOT EXISTS frontier_state ON frontier(crawl_id, state);
 CREATE INDEX IF NOT EXISTS frontier_lease ON frontier(lease_id) WHERE lease_id IS NOT NULL;
@@ -242,11 +261,16 @@ void Store::Migrate() {
                         " is newer than this swarmcrawl supports (" +
                         std::to_string(kSchemaVersion) + "); upgrade swarmcrawl");
     }
-    if (v == 3) {
-      // Version 4 adds verification rows and withdrawn records (issue 5).
-      db_.Exec("ALTER TABLE frontier ADD COLUMN verify_id INTEGER");
-      db_.Exec("ALTER TABLE frontier ADD COLUMN avoid TEXT");
-      db_.Exec("ALTER TABLE records ADD COLUMN withdrawn TEXT");
+    if (v == 3 || v == 4) {
+      if (v == 3) {
+        // Version 4 adds verification rows and withdrawn records.
+        db_.Exec("ALTER TABLE frontier ADD COLUMN verify_id INTEGER");
+        db_.Exec("ALTER TABLE frontier ADD COLUMN avoid TEXT");
+        db_.Exec("ALTER TABLE records ADD COLUMN withdrawn TEXT");
+      }
+      // Version 5: robots.txt outages are timed (and the frontier intake,
+      // created below with every table).
+      db_.Exec("ALTER TABLE hosts ADD COLUMN robots_unavailable_since INTEGER");
       db_.Prepare("UPDATE meta SET value=? WHERE key='schema_version'")
           .Bind(1, std::to_string(kSchemaVersion))
           .Run();
@@ -352,6 +376,15 @@ Status Store::GetStatus(const std::string& name, CrawlStatus* out) {
     while (s.Step()) {
       out->by_state[s.Text(0)] += s.Int(2);
       if (!s.Text(1).empty()) out->by_reason[s.Text(0) + "/" + s.Text(1)] += s.Int(2);
+    }
+    // Admitted URLs still waiting for the frontier's next sorted merge.
+    Stmt in = db_.Prepare(
+        "SELECT state, COALESCE(reason,''), COUNT(*) FROM frontier_intake WHERE crawl_id=? "
+        "GROUP BY state, reason");
+    in.Bind(1, id);
+    while (in.Step()) {
+      out->by_state[in.Text(0)] += in.Int(2);
+      if (!in.Text(1).empty()) out->by_reason[in.Text(0) + "/" + in.Text(1)] += in.Int(2);
     }
     Stmt r = db_.Prepare(
         "SELECT COUNT(*), COALESCE(SUM(body_bytes),0) FROM records WHERE crawl_id=?");

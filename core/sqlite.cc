@@ -116,7 +116,7 @@ Status Db::Open(const std::string& path, Db* out) {
   sqlite3_busy_timeout(db, 10000);
   try {
     d.Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-           "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;");
+           "PRAGMA cache_size=-16000;");
   } catch (const SqliteError& e) {
     return Status::Error("io", "cannot use database " + path + ": " + e.what());
   }

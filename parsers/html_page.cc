@@ -1146,7 +1146,11 @@ std::string CollapseSpaces(std::string_view s, size_t cap) {
   return out;
 }
 
-std::string SanitizeUtf8(std::string_view s) {
+namespace {
+
+// Copies `s`, passing each invalid sequence to `replace`.
+template <typename Replace>
+std::string ReplaceInvalidUtf8(std::string_view s, Replace replace) {
   const size_t valid = ValidUtf8Prefix(s);
   if (valid == s.size()) return std::string(s);
   std::string out;
@@ -1159,11 +1163,28 @@ std::string SanitizeUtf8(std::string_view s) {
     if (CheckUtf8Sequence(p + i, s.size() - i, &len)) {
       out.append(s.substr(i, len));
     } else {
-      out.append("\xEF\xBF\xBD");
+      replace(s.substr(i, len), &out);
     }
     i += len;
   }
   return out;
+}
+
+}  // namespace
+
+std::string SanitizeUtf8(std::string_view s) {
+  return ReplaceInvalidUtf8(s, [](std::string_view, std::string* out) { out->append("\xEF\xBF\xBD"); });
+}
+
+std::string PercentEncodeInvalidUtf8(std::string_view s) {
+  return ReplaceInvalidUtf8(s, [](std::string_view bad, std::string* out) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    for (unsigned char c : bad) {
+      out->push_back('%');
+      out->push_back(kHex[c >> 4]);
+      out->push_back(kHex[c & 15]);
+    }
+  });
 }
 
 HtmlPage ParseHtmlPage(std::string_view html, std::string_view page_url,

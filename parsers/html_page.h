@@ -80,6 +80,10 @@ HtmlPage ParseHtmlPage(std::string_view html, std::string_view page_url,
 // Replaces invalid UTF-8 sequences in `s` with U+FFFD. Used on every string
 // that leaves a parser so JSON encoding can never fail.
 std::string SanitizeUtf8(std::string_view s);
+// Replaces each byte of an invalid UTF-8 sequence with its %XX escape: the
+// form a URL path carries such a byte in, so robots.txt patterns written in
+// a legacy charset still match (RFC 9309 section 2.2.2).
+std::string PercentEncodeInvalidUtf8(std::string_view s);
 
 // ASCII whitespace runs collapsed to one space and trimmed; valid UTF-8 of
 // at most `cap` bytes (cut on a code point boundary).

@@ -1,5 +1,6 @@
 #include "parsers/robots.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -159,19 +160,34 @@ RobotsRules RobotsRules::ParseExplicit(std::string_view robots_txt,
   return ParseGroups(robots_txt, product_token, /*star_fallback=*/false);
 }
 
+namespace {
+
+// The first kMaxRobotsBytes of `txt` in whole lines: the line the limit cuts
+// is dropped, unless the limit falls right before its line break.
+std::string_view WholeLinesWithinLimit(std::string_view txt) {
+  if (txt.size() <= kMaxRobotsBytes) return txt;
+  const char next = txt[kMaxRobotsBytes];
+  txt = txt.substr(0, kMaxRobotsBytes);
+  if (next == '\n' || next == '\r') return txt;
+  const size_t last_break = txt.find_last_of("\r\n");
+  return last_break == std::string_view::npos ? std::string_view() : txt.substr(0, last_break);
+}
+
+// Where the literal part of a normalized pattern ends (its first '*' or '$').
+size_t LiteralPrefixLength(std::string_view pattern) {
+  const size_t n = pattern.find_first_of("*$");
+  return n == std::string_view::npos ? pattern.size() : n;
+}
+
+}  // namespace
+
+std::string RobotsBodyForParsing(std::string_view raw) {
+  return std::string(WholeLinesWithinLimit(PercentEncodeInvalidUtf8(WholeLinesWithinLimit(raw))));
+}
+
 RobotsRules RobotsRules::ParseGroups(std::string_view robots_txt, std::string_view product_token,
                                      bool star_fallback) {
-  std::string_view txt = robots_txt;
-  if (txt.size() > kMaxRobotsBytes) {
-    // Read whole lines only: drop the line the limit cuts, unless the limit
-    // falls right before its line break.
-    const char next = txt[kMaxRobotsBytes];
-    txt = txt.substr(0, kMaxRobotsBytes);
-    if (next != '\n' && next != '\r') {
-      const size_t last_break = txt.find_last_of("\r\n");
-      txt = last_break == std::string_view::npos ? std::string_view() : txt.substr(0, last_break);
-    }
-  }
+  std::string_view txt = WholeLinesWithinLimit(robots_txt);
   if (txt.substr(0, 3) == "\xEF\xBB\xBF") txt.remove_prefix(3);
   const std::string token = AsciiLower(Trim(product_token));
   // ParseExplicit("*") asks for the "*" groups themselves.
@@ -255,12 +271,26 @@ RobotsRules RobotsRules::ParseGroups(std::string_view robots_txt, std::string_vi
     result.rules_ = std::move(star_rules);
     result.crawl_delay_ = star_delay;
   }
+  result.SortRules();
   return result;
+}
+
+void RobotsRules::SortRules() {
+  // Longest first, Allow before Disallow at equal length: the first rule
+  // that matches is the one RFC 9309 section 2.2.2 picks.
+  std::stable_sort(rules_.begin(), rules_.end(), [](const RobotsRule& a, const RobotsRule& b) {
+    if (a.pattern.size() != b.pattern.size()) return a.pattern.size() > b.pattern.size();
+    return a.allow && !b.allow;
+  });
+  literal_.clear();
+  literal_.reserve(rules_.size());
+  for (const RobotsRule& r : rules_) literal_.push_back(LiteralPrefixLength(r.pattern));
 }
 
 RobotsRules RobotsRules::DisallowAll() {
   RobotsRules r;
   r.rules_.push_back({false, "/"});
+  r.SortRules();
   return r;
 }
 
@@ -274,16 +304,15 @@ const RobotsRule* RobotsRules::MatchingRule(std::string_view path_query) const {
   }
   // RFC 9309 section 2.2.2: "The /robots.txt URI is implicitly allowed."
   if (path.substr(0, path.find('?')) == "/robots.txt") return nullptr;
-  const RobotsRule* best = nullptr;
-  for (const RobotsRule& rule : rules_) {
-    if (best != nullptr && rule.pattern.size() < best->pattern.size()) continue;
-    if (best != nullptr && rule.pattern.size() == best->pattern.size() &&
-        (best->allow || !rule.allow)) {
-      continue;  // cannot beat the current best
-    }
-    if (PatternMatches(rule.pattern, path)) best = &rule;
+  for (size_t i = 0; i < rules_.size(); ++i) {
+    const RobotsRule& rule = rules_[i];
+    const size_t lit = literal_[i];
+    // Most rules of a long file are literal prefixes that differ from the
+    // path in their first bytes.
+    if (lit > path.size() || std::memcmp(rule.pattern.data(), path.data(), lit) != 0) continue;
+    if (PatternMatches(rule.pattern, path)) return &rule;
   }
-  return best;
+  return nullptr;
 }
 
 bool RobotsRules::Allowed(std::string_view path_query) const {

@@ -19,11 +19,13 @@
 //
 // Parsing and matching are bounded: the first kMaxRobotsBytes of input are
 // read, and a line cut by that limit is dropped rather than read in part
-// (a cut "User-agent: swarmcrawler" would name "swarmcrawl"); at most
-// kMaxRules rules are kept, and patterns are cut to kMaxPatternBytes (a cut
-// Disallow only disallows more; a longer Allow is dropped, which can only
-// allow less). Matching one rule costs O(|pattern| + |path|): no backtracking,
-// no recursion, linear substring search.
+// (a cut "User-agent: swarmcrawler" would name "swarmcrawl"); patterns are
+// cut to kMaxPatternBytes (a cut Disallow only disallows more; a longer Allow
+// is dropped, which can only allow less). Matching one rule costs
+// O(|pattern| + |path|): no backtracking, no recursion, linear substring
+// search; rules are kept longest first, so the first match decides, and a
+// rule whose literal prefix differs from the path is rejected by its first
+// bytes.
 #pragma once
 
 #include <cstddef>
@@ -35,13 +37,23 @@
 namespace swarmcrawl {
 
 inline constexpr size_t kMaxRobotsBytes = 500 * 1024;
-inline constexpr size_t kMaxRules = 2000;          // per product token (and for '*')
+// Per product token (and for '*'). 500 KiB cannot hold more rules than this
+// ("Disallow:/a" and a line break is 12 bytes), so no rule is ever dropped.
+inline constexpr size_t kMaxRules = 50000;
 inline constexpr size_t kMaxPatternBytes = 2048;   // longer Disallow is cut, longer Allow dropped
 
 struct RobotsRule {
   bool allow = false;
   std::string pattern;  // normalized path pattern, starts with '/' or '*'
 };
+
+// What the crawler parses from a fetched robots.txt body, on the worker and
+// in `swarmcrawl robots` alike: bytes that are not UTF-8 percent-encoded
+// (so patterns in a legacy charset match percent-encoded URLs, and the text
+// can travel in JSON), then cut to whole lines within kMaxRobotsBytes. A body
+// longer than kMaxRobotsBytes (the fetcher keeps one byte more to tell) loses
+// the line the limit cuts.
+std::string RobotsBodyForParsing(std::string_view raw);
 
 class RobotsRules {
  public:
@@ -69,7 +81,10 @@ class RobotsRules {
   bool has_group() const { return has_group_; }
 
  private:
-  std::vector<RobotsRule> rules_;
+  void SortRules();
+
+  std::vector<RobotsRule> rules_;   // longest pattern first, Allow first among equals
+  std::vector<size_t> literal_;     // per rule: length of its pattern's literal prefix
   std::optional<double> crawl_delay_;
   std::vector<std::string> sitemaps_;
   bool has_group_ = false;

@@ -89,6 +89,7 @@ struct Transfer {
   // Why a callback aborted the transfer; libcurl only reports a generic
   // write error (or a failed connect), so the cause is recorded here.
   bool body_too_large = false;
+  bool truncate_body = false;   // the request asked to keep a prefix instead
   bool headers_too_large = false;
   bool out_of_memory = false;
   bool blocked = false;
@@ -104,7 +105,12 @@ size_t WriteCallback(char* data, size_t size, size_t nmemb, void* userdata) {
   std::string& body = t->result.body;
   t->body_started = true;
   if (n > t->max_body_bytes - std::min(body.size(), t->max_body_bytes)) {
-    t->body_too_large = true;
+    if (t->truncate_body) {
+      body.append(data, t->max_body_bytes - std::min(body.size(), t->max_body_bytes));
+      t->result.truncated = true;
+    } else {
+      t->body_too_large = true;
+    }
     return 0;
   }
   try {
@@ -229,6 +235,7 @@ bool IsTlsError(CURLcode code) {
 // Maps the outcome to FetchResult::reason; empty means a usable response.
 const char* Reason(CURLcode code, const Transfer& t) {
   if (code == CURLE_OK) return "";
+  if (t.result.truncated && code == CURLE_WRITE_ERROR) return "";  // a kept prefix
   // A callback abort surfaces as a write error; the flags say which one.
   if (t.body_too_large) return "too_large";
   if (t.headers_too_large) return "bad_response";
@@ -473,6 +480,7 @@ void Fetcher::Add(FetchRequest request) {
   auto t = std::make_unique<Transfer>();
   t->limits = &im.limits;
   t->max_body_bytes = request.max_body_bytes > 0 ? request.max_body_bytes : im.limits.max_body_bytes;
+  t->truncate_body = request.truncate_body;
   t->started = std::chrono::steady_clock::now();
   t->result.id = request.id;
   t->result.url = std::move(request.url);

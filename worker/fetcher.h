@@ -40,6 +40,10 @@ struct FetchRequest {
   std::string user_agent;
   int max_redirects = 0;  // 0: a 3xx is returned as the result
   size_t max_body_bytes = 0;  // 0: FetchLimits::max_body_bytes
+  // Keep the first max_body_bytes of a longer body and end the transfer
+  // there as a success (truncated set), rather than failing with too_large:
+  // robots.txt is read up to a limit (RFC 9309 section 2.5).
+  bool truncate_body = false;
   std::string if_none_match;      // optional conditional-GET validators
   std::string if_modified_since;
 };
@@ -60,6 +64,7 @@ struct FetchResult {
   // kept, ending with the blank line), for WARC response records.
   std::string response_head;
   std::string body;          // decoded (decompressed) body, at most max_body_bytes
+  bool truncated = false;    // truncate_body cut the body at max_body_bytes
   uint64_t wire_bytes = 0;   // bytes received on the wire (headers + body)
   int64_t started_at_ms = 0;  // wall clock, ms since epoch
   double elapsed_s = 0;

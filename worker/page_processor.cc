@@ -155,7 +155,7 @@ ResultEntry ProcessFetch(const FetchResult& fetch, const TaskContext& ctx,
   }
   if (ctx.lease_kind == "robots") {
     if (fetch.status >= 200 && fetch.status < 300) {
-      e.robots_txt = Clamp(fetch.body, kMaxRobotsBytes);
+      e.robots_txt = ctx.task.task_id == 1 ? RobotsBodyForParsing(fetch.body) : Clamp(fetch.body, kMaxRobotsBytes);
       e.text_sha256 = Sha256Hex(e.robots_txt);
     } else {
       e.reason = "http_" + std::to_string(fetch.status);

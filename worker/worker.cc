@@ -11,6 +11,7 @@
 
 #include "core/protocol.h"
 #include "core/strings.h"
+#include "parsers/robots.h"
 #include "core/wire.h"
 #include "core/thread_pool.h"
 #include "parsers/robots.h"
@@ -376,6 +377,13 @@ void Worker::Impl::StartFetches(int64_t now) {
       // A sitemap may be 50 MB (sitemaps.org); pages keep the worker's limit.
       if (task.kind == "sitemap") {
         req.max_body_bytes = std::max(options.fetch_limits.max_body_bytes, kMaxSitemapBodyBytes);
+      }
+      if (st.msg.kind == "robots" && task.task_id == 1) {
+        // robots.txt is parsed up to kMaxRobotsBytes (one byte more tells a
+        // longer file, whose cut last line is dropped); a longer file is
+        // not an error (RFC 9309 section 2.5).
+        req.max_body_bytes = kMaxRobotsBytes + 1;
+        req.truncate_body = true;
       }
       req.if_none_match = task.etag;
       req.if_modified_since = task.last_modified;

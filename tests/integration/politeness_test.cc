@@ -74,7 +74,8 @@ TEST_CASE("three workers never exceed the concurrency or delay of a host or the 
   o.concurrency = 1;
   o.slow_ms = 250;
   o.retry_after_s = 2;
-  o.spec_extra = "\"ip_concurrency\": 3, \"max_attempts\": 3";
+  // robots.txt down for longer than 3 s: its host's URLs are given up on.
+  o.spec_extra = "\"ip_concurrency\": 3, \"max_attempts\": 3, \"robots_unavailable_ms\": 3000";
   Cluster c(o);
   c.StartAll(3);
   REQUIRE(c.WaitForCrawlDone(std::chrono::seconds(240)));
@@ -142,10 +143,20 @@ TEST_CASE("three workers never exceed the concurrency or delay of a host or the 
   }
   CHECK(spaced >= 5);
 
-  // robots.txt answering 503 blocks the host: no page is ever requested.
-  for (const auto& r : by_host["down.localhost"]) CHECK(IsWellKnown(r.target));
-  CHECK(by_host["down.localhost"].size() >= 3);  // robots.txt retried before giving up
+  // robots.txt answering 503 blocks the host: no page is ever requested;
+  // robots.txt is retried with backoff (1 s, then 2 s, or later when the
+  // shared address is busy) until the outage has lasted
+  // robots_unavailable_ms, then the URLs are excluded, saying why.
+  std::vector<int64_t> down_robots;
+  for (const auto& r : by_host["down.localhost"]) {
+    CHECK(IsWellKnown(r.target));
+    if (r.target == "/robots.txt") down_robots.push_back(r.start_ms);
+  }
+  REQUIRE(down_robots.size() >= 2);
+  CHECK(down_robots[1] - down_robots[0] >= 1000 - 50);
+  CHECK(down_robots.back() - down_robots.front() >= 3000 - 50);
   CHECK(ReasonsOf(c, "down").count("/ excluded/robots") == 1);
+  CHECK(c.QueryInt("SELECT COUNT(*) FROM frontier WHERE detail='robots.txt answered HTTP 503'") >= 1);
   // A 404 robots.txt allows everything.
   CHECK(StoredPaths(c, "norobots").count("/private/x.html") == 1);
   // More than five redirects: robots.txt unavailable, everything allowed.

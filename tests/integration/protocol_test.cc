@@ -134,10 +134,11 @@ TEST_CASE("a batch with a bad signature is rejected and credits nobody, and re-s
   FakeWorker w(c.coordinator_endpoint(), c.coordinator_key());
   REQUIRE(w.Hello(alice, "fake-alice").command == "WELCOME");
 
-  // The first lease of a new host is its robots.txt.
-  LeaseMsg robots = NextLease(w, 1);
+  // The first lease of a new host is its robots.txt (and tdmrep.json: a
+  // robots lease needs room for two tasks).
+  LeaseMsg robots = NextLease(w, 2);
   CHECK(robots.kind == "robots");
-  REQUIRE(robots.tasks.size() == 1);
+  REQUIRE(robots.tasks.size() == 2);
   CHECK(robots.tasks[0].url == c.base_url() + "robots.txt");
 
   // Signed by someone else's key: rejected, nothing applied.
@@ -255,7 +256,8 @@ TEST_CASE("a worker never holds more tasks than the credit it announced") {
   REQUIRE(SigningKey::Generate(&key).ok());
   FakeWorker w(c.coordinator_endpoint(), c.coordinator_key());
   REQUIRE(w.Hello(key, "fake-credit").command == "WELCOME");
-  LeaseMsg robots = NextLease(w, 1);
+  LeaseMsg robots = NextLease(w, 2);
+  CHECK(robots.tasks.size() == 2);
   REQUIRE(SendResult(w, SignedBatch(key, key.public_hex(), robots, {RobotsEntry(robots)}, "c-1"))
               .status == "accepted");
   // The seed page alone is queued; after it, the site has many pages. Credit 1 -> 1 task.

@@ -283,3 +283,157 @@ TEST_CASE("frontier: a late robots result cannot overwrite a known robots.txt") 
 }
 
 }  // namespace swarmcrawl
+
+namespace swarmcrawl {
+namespace {
+
+coordinator_test::Env IntakeEnv(const std::string& spec, size_t rows, int64_t age_ms) {
+  LeaseLimits limits = coordinator_test::TestLimits();
+  limits.intake_rows = rows;
+  limits.intake_max_age_ms = age_ms;
+  return coordinator_test::Env(spec, limits);
+}
+
+std::vector<std::string> Links(const std::string& prefix, int n) {
+  std::vector<std::string> out;
+  for (int i = 0; i < n; ++i) out.push_back(prefix + std::to_string(i));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("frontier intake: new URLs wait, count as queued, keep the crawl running, and merge by size, age or demand") {
+  auto env = IntakeEnv(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":0,"response_time_factor":0})",
+                       4, 1000);
+  // The seed waits in the intake; a worker asking for work merges it.
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier") == 0);
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier_intake") == 1);
+  CrawlStatus st;
+  REQUIRE(env.store.GetStatus("c", &st).ok());
+  CHECK(st.by_state["queued"] == 1);
+  env.AnswerRobots("User-agent: *\nDisallow: /private/\n");
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier_intake") == 0);
+  auto l = env.Lease(10);
+  REQUIRE(l);
+  // Three new links (and a repeat) wait; nothing is merged below 4 rows.
+  REQUIRE(env.Send(*l, {Page(l->tasks[0], {"http://a.test/1", "http://a.test/2", "http://a.test/1",
+                                           "http://a.test/private/x"})}, "b1").status == "accepted");
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier_intake") == 3);
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier_intake WHERE reason='robots'") == 1);
+  CHECK(env.frontier->intake_size() == 3);
+  CrawlStatus later;
+  REQUIRE(env.store.GetStatus("c", &later).ok());
+  CHECK(later.by_state["queued"] == 2);
+  CHECK(later.by_reason["excluded/robots"] == 1);
+  // Not idle: the URLs in the intake are still to do.
+  {
+    Transaction tx(env.store.db());
+    CHECK(env.frontier->FinishIdleCrawls().empty());
+    CHECK(env.frontier->MaybeFlush() == 0);  // young and small
+    env.clock.Advance(1000);
+    CHECK(env.frontier->MaybeFlush() == 3);  // old enough
+    tx.Commit();
+  }
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier_intake") == 0);
+  CHECK(env.Int("SELECT queued FROM hosts") == 2);
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier WHERE url='http://a.test/1'") == 1);
+  // The same URLs again: known to the frontier, not admitted twice.
+  auto l2 = env.Lease(10);
+  REQUIRE(l2);
+  REQUIRE(env.Send(*l2, {Page(l2->tasks[0], {"http://a.test/1"}), Page(l2->tasks[1], Links("http://a.test/n", 5))},
+                   "b2").status == "accepted");
+  // Five new links: the fourth filled the intake, which merged before the fifth.
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier WHERE url LIKE 'http://a.test/n%'") == 4);
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier_intake") == 1);
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier WHERE url='http://a.test/1'") == 1);
+  CHECK(env.Int("SELECT SUM(queued) FROM hosts") ==
+        env.Int("SELECT COUNT(*) FROM frontier WHERE state='queued'"));
+}
+
+TEST_CASE("frontier intake: robots.txt that arrives while URLs wait is applied when they merge") {
+  auto env = IntakeEnv(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":0})", 1000, 60000);
+  auto r = env.Lease(10);  // merges the seed, leases robots.txt
+  REQUIRE(r);
+  REQUIRE(r->kind == "robots");
+  // URLs of the host are admitted while its robots.txt is unknown...
+  {
+    Transaction tx(env.store.db());
+    env.frontier->Admit(env.crawl_id, {"http://a.test/private/a", "http://a.test/public/b"}, 1);
+    tx.Commit();
+  }
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier_intake WHERE state='queued'") == 2);
+  ResultEntry e;
+  e.task_id = 1;
+  e.url = r->tasks[0].url;
+  e.status = 200;
+  e.robots_txt = "User-agent: *\nDisallow: /private/\n";
+  e.text_sha256 = Sha256Hex(e.robots_txt);
+  REQUIRE(env.Send(*r, {e}, "robots").status == "accepted");
+  // ...and robots.txt, known now, decides when they merge.
+  {
+    Transaction tx(env.store.db());
+    env.frontier->Flush();
+    tx.Commit();
+  }
+  CHECK(env.Str("SELECT reason FROM frontier WHERE url='http://a.test/private/a'") == "robots");
+  CHECK(env.Str("SELECT state FROM frontier WHERE url='http://a.test/public/b'") == "queued");
+  auto l = env.Lease(10);
+  REQUIRE(l);
+  for (const auto& t : l->tasks) CHECK(t.url.find("/private/") == std::string::npos);
+}
+
+TEST_CASE("frontier intake: a rollback or a restart loses no admitted URL and admits none twice") {
+  auto env = IntakeEnv(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":0})", 1000, 60000);
+  {
+    Transaction tx(env.store.db());
+    env.frontier->Admit(env.crawl_id, Links("http://a.test/k", 3), 1);
+    tx.Commit();
+  }
+  {
+    // Admitted, then rolled back (a failed ingest): gone from table and memory.
+    Transaction tx(env.store.db());
+    env.frontier->Admit(env.crawl_id, Links("http://a.test/r", 2), 1);
+  }
+  env.frontier->Reload();
+  CHECK(env.frontier->intake_size() == 4);  // the seed and k0..k2
+  {
+    Transaction tx(env.store.db());
+    CHECK(env.frontier->Admit(env.crawl_id, {"http://a.test/k1", "http://a.test/r0"}, 1) == 1);
+    tx.Commit();
+  }
+  // A new Frontier on the same database (a coordinator restart) reads the intake back.
+  LeaseLimits limits = coordinator_test::TestLimits();
+  limits.intake_rows = 1000;
+  Frontier restarted(&env.store, &env.clock, limits);
+  restarted.LoadCrawls();
+  CHECK(restarted.intake_size() == 5);
+  {
+    Transaction tx(env.store.db());
+    CHECK(restarted.Admit(env.crawl_id, {"http://a.test/k2", "http://a.test/r0", "http://a.test/new"}, 1) == 1);
+    restarted.Flush();
+    tx.Commit();
+  }
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier") == 6);
+  CHECK(env.Int("SELECT COUNT(DISTINCT url) FROM frontier") == 6);
+  CHECK(env.Int("SELECT queued FROM hosts") == 6);
+}
+
+TEST_CASE("frontier: after a lease expires its host rests expired_quiet_ms before the next lease") {
+  LeaseLimits limits = coordinator_test::ShortLeases();
+  limits.expired_quiet_ms = 30000;
+  Env env(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":0})", limits);
+  env.AnswerRobots("");
+  auto l = env.Lease(10);
+  REQUIRE(l);
+  env.clock.Advance(1001);
+  env.ExpireLeases();
+  // The lapsed worker may still be fetching: nobody else gets the host yet.
+  env.clock.Advance(29999);
+  CHECK_FALSE(env.Lease(10, "w2").has_value());
+  env.clock.Advance(1);
+  auto again = env.Lease(10, "w2");
+  REQUIRE(again);
+  CHECK(again->tasks[0].task_id == l->tasks[0].task_id);
+}
+
+}  // namespace swarmcrawl

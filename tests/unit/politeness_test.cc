@@ -305,20 +305,28 @@ TEST_CASE("politeness: consecutive errors back a host off exponentially and a su
   CHECK(env.Lease(10).has_value());
 }
 
-TEST_CASE("robots: a 429 robots.txt is retried like a 5xx, not taken as allow-all") {
-  Env env(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":0,"max_attempts":2})");
+TEST_CASE("robots: a 429 robots.txt is retried like a 5xx, after its Retry-After, not taken as allow-all") {
+  Env env(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":0,"robots_unavailable_ms":60000})");
   auto r = env.Lease(10);
   REQUIRE(r);
   REQUIRE(r->kind == "robots");
-  SendOk(env, *r, {RobotsEntry(1, r->tasks[0].url, 429, "")});
+  ResultEntry busy = RobotsEntry(1, r->tasks[0].url, 429, "");
+  busy.retry_after_ms = 5000;
+  SendOk(env, *r, {busy});
   CHECK(env.Str("SELECT robots_state FROM hosts") == "unknown");
   CHECK(env.Int("SELECT robots_failures FROM hosts") == 1);
-  env.clock.Advance(2000);
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier WHERE state='queued'") == 1);
+  env.clock.Advance(4999);  // the first backoff step is 1 s, but the server asked for 5
+  CHECK_FALSE(env.Lease(10).has_value());
+  env.clock.Advance(1);
   auto r2 = env.Lease(10);
   REQUIRE(r2);
   REQUIRE(r2->kind == "robots");
-  SendOk(env, *r2, {RobotsEntry(1, r2->tasks[0].url, 429, "")});
-  CHECK(env.Int("SELECT COUNT(*) FROM frontier WHERE state='excluded' AND reason='robots'") == 1);
+  SendOk(env, *r2, {RobotsEntry(1, r2->tasks[0].url, 200, "User-agent: *\nAllow: /\n")});
+  auto page = env.Lease(10);
+  REQUIRE(page);
+  CHECK(page->kind == "page");
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier WHERE state='excluded'") == 0);
 }
 
 TEST_CASE("politeness: pages that are simply missing do not back their host off") {
@@ -482,29 +490,59 @@ TEST_CASE("robots: a 4xx robots.txt allows everything") {
   }
 }
 
-TEST_CASE("robots: a 5xx robots.txt disallows everything after max_attempts failures") {
-  Env env(R"({"name":"c","seeds":["http://a.test/","http://a.test/x"],"delay_ms":0,"max_attempts":2})");
-  auto r = env.Lease(10);
-  REQUIRE(r);
-  REQUIRE(r->kind == "robots");
-  SendOk(env, *r, {RobotsEntry(1, r->tasks[0].url, 503, "")});
+TEST_CASE("robots: a 5xx robots.txt holds the host's URLs, is retried with backoff, and excludes them only after robots_unavailable_ms") {
+  Env env(R"({"name":"c","seeds":["http://a.test/","http://a.test/x"],"delay_ms":0,
+              "robots_unavailable_ms":10000})");
+  auto robots = [&env](int64_t status) {
+    auto r = env.Lease(10);
+    REQUIRE(r);
+    REQUIRE(r->kind == "robots");
+    SendOk(env, *r, {RobotsEntry(1, r->tasks[0].url, status, "")});
+  };
+  robots(503);
   CHECK(env.Str("SELECT robots_state FROM hosts") == "unknown");
   CHECK(env.Int("SELECT robots_failures FROM hosts") == 1);
   CHECK(env.Int("SELECT COUNT(*) FROM frontier WHERE state='queued'") == 2);
-  env.clock.Advance(1999);  // retried after 2 s
+  env.clock.Advance(999);  // retried after 1 s, then 2 s, 4 s, ...
+  CHECK_FALSE(env.Lease(10).has_value());  // nothing of the host is leased meanwhile
+  env.clock.Advance(1);
+  robots(503);
+  env.clock.Advance(1999);
   CHECK_FALSE(env.Lease(10).has_value());
   env.clock.Advance(1);
-  auto r2 = env.Lease(10);
-  REQUIRE(r2);
-  REQUIRE(r2->kind == "robots");
-  SendOk(env, *r2, {RobotsEntry(1, r2->tasks[0].url, 503, "")});
+  robots(502);
+  CHECK(env.Int("SELECT robots_failures FROM hosts") == 3);
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier WHERE state='queued'") == 2);
+  // Still down 10 s after the first failure: the URLs are excluded, with why.
+  env.clock.Advance(4000);
+  robots(503);  // the next 8 s step would pass the deadline: the last try falls on it
+  env.clock.Advance(2999);
+  CHECK_FALSE(env.Lease(10).has_value());
+  env.clock.Advance(1);
+  robots(503);
   CHECK(env.Str("SELECT robots_state FROM hosts") == "ready");
   CHECK(env.Int("SELECT COUNT(*) FROM frontier WHERE state='excluded' AND reason='robots'") == 2);
+  CHECK(env.Str("SELECT detail FROM frontier WHERE url='http://a.test/x'") == "robots.txt answered HTTP 503");
   CHECK(env.Int("SELECT queued FROM hosts") == 0);
   CHECK_FALSE(env.Lease(10).has_value());
 
-  // Unreachable (no HTTP status) counts the same way.
-  Env down(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":0,"max_attempts":1})");
+  // An outage that ends in time loses nothing.
+  Env flaky(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":0,"robots_unavailable_ms":10000})");
+  auto f1 = flaky.Lease(10);
+  REQUIRE(f1);
+  SendOk(flaky, *f1, {RobotsEntry(1, f1->tasks[0].url, 500, "")});
+  flaky.clock.Advance(1000);
+  auto f2 = flaky.Lease(10);
+  REQUIRE(f2);
+  REQUIRE(f2->kind == "robots");
+  SendOk(flaky, *f2, {RobotsEntry(1, f2->tasks[0].url, 200, "")});
+  CHECK(flaky.Int("SELECT robots_unavailable_since IS NULL FROM hosts") == 1);
+  auto page = flaky.Lease(10);
+  REQUIRE(page);
+  CHECK(page->kind == "page");
+
+  // Unreachable (no HTTP status) counts the same way; robots_unavailable_ms 0 gives up at once.
+  Env down(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":0,"robots_unavailable_ms":0})");
   auto r3 = down.Lease(10);
   REQUIRE(r3);
   ResultEntry timeout;
@@ -513,6 +551,25 @@ TEST_CASE("robots: a 5xx robots.txt disallows everything after max_attempts fail
   timeout.reason = "timeout";
   SendOk(down, *r3, {timeout});
   CHECK(down.Int("SELECT COUNT(*) FROM frontier WHERE state='excluded' AND reason='robots'") == 1);
+  CHECK(down.Str("SELECT detail FROM frontier") == "robots.txt unreachable");
+}
+
+TEST_CASE("robots: a copy past its expiry does not exclude new URLs, which wait for the refresh") {
+  Env env(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":0,"robots_ttl_ms":5000,
+              "response_time_factor":0})");
+  env.AnswerRobots("User-agent: *\nDisallow: /old/\n");
+  auto l = env.Lease(10);
+  REQUIRE(l);
+  env.clock.Advance(6000);  // the copy expires while the page is out
+  SendOk(env, *l, {Page(l->tasks[0], {"http://a.test/old/1"})});
+  CHECK(env.Str("SELECT state FROM frontier WHERE url='http://a.test/old/1'") == "queued");
+  auto r = env.Lease(10);
+  REQUIRE(r);
+  REQUIRE(r->kind == "robots");
+  SendOk(env, *r, {RobotsEntry(1, r->tasks[0].url, 200, "User-agent: *\nAllow: /\n")});
+  auto page = env.Lease(10);
+  REQUIRE(page);
+  CHECK(page->tasks[0].url == "http://a.test/old/1");  // the new copy allows it
 }
 
 TEST_CASE("robots: a late robots result from an expired lease does not apply") {
@@ -574,13 +631,10 @@ TEST_CASE("robots: a Disallow for an AI token excludes with reason ai_robots unl
   }
 }
 
-TEST_CASE("tdmrep: the robots lease fetches tdmrep.json when there is room and page tasks carry its policy") {
+TEST_CASE("tdmrep: the robots lease always fetches tdmrep.json and page tasks carry its policy") {
   Env env(R"({"name":"c","seeds":["http://a.test/","http://a.test/tdm/x"],"delay_ms":0})");
-  auto one = env.Lease(1);
-  REQUIRE(one);
-  REQUIRE(one->kind == "robots");
-  CHECK(one->tasks.size() == 1);  // credit 1: robots.txt alone
-  InTx(env, [&] { env.frontier->EndLease(one->lease_id, "cancelled"); });
+  // A robots lease carries both files, so a worker with room for one task waits.
+  CHECK_FALSE(env.Lease(1).has_value());
 
   auto r = env.Lease(10);
   REQUIRE(r);
