@@ -786,7 +786,10 @@ int main(int argc, char** argv) {
       std::cout << c.markdown << (c.markdown.empty() ? "" : "\n");
       return 0;
     }
-    nlohmann::json out = {{"schema", "web_page.v1"},
+    // The page's part of a web_page.v1 record; the coordinator adds the
+    // envelope (id, crawl, contributor, lease, fetch status and time, depth,
+    // dedup) at ingest.
+    nlohmann::json out = {{"part_of", "web_page.v1"},
                           {"url", canon},
                           {"content_type", type},
                           {"title", c.page.title},
@@ -806,7 +809,7 @@ int main(int argc, char** argv) {
                                        {"noai", c.page.meta_noai},
                                        {"tdm_reservation", c.page.tdm_reservation}}},
                           {"truncated", c.page.truncated}};
-    for (const char* k : {"metadata", "language", "quality", "encoding"}) {
+    for (const char* k : {"metadata", "language", "quality", "encoding", "limits"}) {
       out[k] = c.extras.value(k, nlohmann::json::object());
     }
     out["structured"] = c.extras.value("structured", nlohmann::json::array());

@@ -81,6 +81,7 @@ Status ForEachWebPage(Store* store, const CrawlInfo& crawl, const ExportFilter& 
         {"language", ExtrasPart(extras, "language")},
         {"quality", ExtrasPart(extras, "quality")},
         {"encoding", ExtrasPart(extras, "encoding")},
+        {"limits", ExtrasPart(extras, "limits")},
         {"dedup",
          {{"norm_sha256", s.IsNull(21) ? json(nullptr) : json(s.Text(21))},
           {"duplicate_of", s.IsNull(22) ? json(nullptr) : json(s.Int(22))},

@@ -56,6 +56,9 @@ void FillMissingExtras(json* extras) {
     (*extras)["encoding"] = {{"name", "unknown"}, {"source", "default"},
                              {"had_errors", false}, {"truncated", false}};
   }
+  if (!extras->contains("limits")) {
+    (*extras)["limits"] = {{"truncated", false}, {"reasons", json::array()}};
+  }
 }
 
 JsonSchema CompileEmbedded(std::string_view name) {
@@ -73,7 +76,7 @@ JsonSchema CompileEmbedded(std::string_view name) {
 
 RecordSchemas::RecordSchemas() {
   const JsonSchema page = CompileEmbedded("web_page.v1");
-  for (const char* part : {"metadata", "language", "quality", "encoding"}) {
+  for (const char* part : {"metadata", "language", "quality", "encoding", "limits"}) {
     JsonSchema sub;
     if (page.Property(part, &sub).ok()) extras_.emplace(part, std::move(sub));
   }

@@ -266,7 +266,8 @@ static Status DecodeExtras(const json& entry, const std::string& path, json* out
     return Status::Error("bad_field", where + ": nested more than 32 levels deep");
   }
   for (const auto& [key, value] : it->items()) {
-    if (key == "metadata" || key == "language" || key == "quality" || key == "encoding") {
+    if (key == "metadata" || key == "language" || key == "quality" || key == "encoding" ||
+        key == "limits") {
       if (!value.is_object()) {
         return Status::Error("bad_field", where + "." + key + ": expected an object");
       }

@@ -68,6 +68,13 @@ bool CheckUtf8Sequence(const unsigned char* p, size_t n, size_t* len) {
   return true;
 }
 
+void MarkTruncated(HtmlPage* page, const char* why) {
+  page->truncated = true;
+  if (std::find(page->truncated_by.begin(), page->truncated_by.end(), why) == page->truncated_by.end()) {
+    page->truncated_by.emplace_back(why);
+  }
+}
+
 size_t ValidUtf8Prefix(std::string_view s) {
   const unsigned char* p = reinterpret_cast<const unsigned char*>(s.data());
   const size_t n = s.size();
@@ -1050,7 +1057,7 @@ void VisitElement(const GumboNode* node, const WalkItem& item, const HtmlLimits&
   for (unsigned i = el.children.length; i > 0; --i) {
     const auto* child = static_cast<const GumboNode*>(el.children.data[i - 1]);
     if (too_deep && (child->type == GUMBO_NODE_ELEMENT || child->type == GUMBO_NODE_TEMPLATE)) {
-      page->truncated = true;
+      MarkTruncated(page, "nesting_depth");
       continue;
     }
     stack->push_back({child, item.depth + 1, mode});
@@ -1199,7 +1206,10 @@ HtmlPage ParseHtmlPage(std::string_view html, std::string_view page_url,
   NestingEstimator estimator(limits.max_depth);
   // Gumbo's time and memory grow with the input; bound both.
   const size_t parse_len = estimator.SafePrefix(html.substr(0, limits.max_parse_bytes));
-  if (parse_len < html.size()) page.truncated = true;
+  if (parse_len < html.size()) {
+    // Cut by the byte cap, or where nesting would first exceed the depth limit.
+    MarkTruncated(&page, parse_len < std::min(html.size(), limits.max_parse_bytes) ? "nesting_depth" : "html_bytes");
+  }
 
   ParseArena arena;  // owns the whole parse tree; outlives `output`
   GumboOptions options = kGumboDefaultOptions;
@@ -1217,7 +1227,7 @@ HtmlPage ParseHtmlPage(std::string_view html, std::string_view page_url,
     if (visit) visit(output->root);
   }
   text.Finish();
-  if (text.full()) page.truncated = true;
+  if (text.full()) MarkTruncated(&page, "page_text");
   SanitizeInPlace(&page.text);
   page.title = CollapseWhitespace(got.raw_title);
   SanitizeInPlace(&page.title);
@@ -1268,7 +1278,7 @@ HtmlPage ParseHtmlPage(std::string_view html, std::string_view page_url,
     if (!resolve(href, &resolved).ok() || resolved.size() > limits.max_url_bytes) continue;
     if (seen.count(resolved) != 0) continue;
     if (page.outlinks.size() >= limits.max_links) {
-      page.truncated = true;
+      MarkTruncated(&page, "links");
       break;
     }
     page.outlinks.push_back(std::move(resolved));

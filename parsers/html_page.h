@@ -60,6 +60,9 @@ struct HtmlPage {
   // de-duplicated, in document order.
   std::vector<std::string> outlinks;
   bool truncated = false;  // a limit was hit (links, depth or text)
+  // Which limits, each named once: "html_bytes", "nesting_depth",
+  // "page_text", "links" (the record's limits.reasons).
+  std::vector<std::string> truncated_by;
 };
 
 // Parses `html` (bytes as served; Gumbo assumes UTF-8) fetched from `page_url`

@@ -68,9 +68,12 @@ PageContent BuildPageContent(std::string_view body, std::string_view page_url,
     out.text = out.page.text;
     metadata["method"] = "page";
   }
+  json limits = out.page.truncated_by;
+  if (decoded.truncated) limits.insert(limits.begin(), "decode_bytes");
   if (out.text.size() > options.max_text_bytes) {
     out.text.resize(options.max_text_bytes);
     out.text = SanitizeUtf8(out.text);  // a cut code point becomes U+FFFD
+    limits.push_back("main_text");
   }
   if (structured.json_ld_blocks > 0) {
     metadata["json_ld_blocks"] = structured.json_ld_blocks;
@@ -87,6 +90,7 @@ PageContent BuildPageContent(std::string_view body, std::string_view page_url,
                             {"source", decoded.source},
                             {"had_errors", decoded.had_errors},
                             {"truncated", decoded.truncated}};
+  out.extras["limits"] = {{"truncated", !limits.empty()}, {"reasons", std::move(limits)}};
   if (!records.empty()) out.extras["structured"] = std::move(records);
   return out;
 }

@@ -395,13 +395,12 @@ int main(int argc, char** argv) {
   // robots.txt known for every host (as after its robots lease), expiring in 10 years.
   auto set_robots = [&](int64_t status, bool with_body) {
     Transaction tx(db);
-    db->Prepare(std::string("UPDATE hosts SET robots_state='ready', robots_status=?2, robots_txt=") +
-                (with_body ? "?3 || 'Sitemap: ' || host || '/sitemap.xml\n'" : "''") +
-                ", robots_fetched_at=?1, robots_expires_at=?1 + 315360000000")
-        .Bind(1, clock.NowMs())
-        .Bind(2, status)
-        .Bind(3, std::string_view(kRobotsTxt))
-        .Run();
+    Stmt set = db->Prepare(std::string("UPDATE hosts SET robots_state='ready', robots_status=?2, robots_txt=") +
+                           (with_body ? "?3 || 'Sitemap: ' || host || '/sitemap.xml\n'" : "''") +
+                           ", robots_fetched_at=?1, robots_expires_at=?1 + 315360000000");
+    set.Bind(1, clock.NowMs()).Bind(2, status);
+    if (with_body) set.Bind(3, std::string_view(kRobotsTxt));
+    set.Run();
     tx.Commit();
     frontier.Reload();
   };

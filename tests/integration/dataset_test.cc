@@ -267,7 +267,7 @@ TEST_CASE("swarmcrawl parse shows a worker's record, text and Markdown, from a f
   RunResult rec = cli({"parse", page, "--url", "http://garden.example/blog/bees.html"});
   REQUIRE(rec.exit_code == 0);
   const json j = json::parse(rec.output);
-  CHECK(j["schema"] == "web_page.v1");
+  CHECK(j["part_of"] == "web_page.v1");
   CHECK(j["language"]["code"] == "en");
   CHECK(j["text"].get<std::string>() + "\n" == text.output);
   CHECK(j["quality"].contains("quality_score"));

@@ -463,6 +463,28 @@ TEST_CASE("Fetcher rejects a body larger than the limit early") {
   CHECK(server.big_bytes_sent() < (size_t{1} << 28));
 }
 
+TEST_CASE("Fetcher keeps the first max_body_bytes of a longer body when asked to truncate") {
+  // robots.txt is read up to a limit (RFC 9309 section 2.5): a longer file
+  // is not an error, and the transfer still stops at the limit.
+  TestServer server;
+  FetchRequest req = Request(1, server.Url("/big"));
+  req.max_body_bytes = (500 << 10) + 1;
+  req.truncate_body = true;
+  FetchResult r = FetchOne(LoopbackLimits(), req);
+  CHECK(r.reason.empty());
+  CHECK(r.status == 200);
+  CHECK(r.truncated);
+  CHECK(r.body.size() == (500u << 10) + 1);
+  CHECK(server.big_bytes_sent() < (size_t{1} << 28));
+  // A body under the limit is whole and not marked.
+  FetchRequest small = Request(2, server.Url("/html"));
+  small.max_body_bytes = 1 << 20;
+  small.truncate_body = true;
+  FetchResult whole = FetchOne(LoopbackLimits(), small);
+  CHECK(whole.reason.empty());
+  CHECK_FALSE(whole.truncated);
+}
+
 TEST_CASE("Fetcher counts the body limit after decompression") {
   TestServer server;
   FetchLimits limits = LoopbackLimits();
