@@ -14,6 +14,8 @@
 #include <sstream>
 #include <thread>
 
+#include "cli/cli_util.h"
+#include "cli/credit_commands.h"
 #include "coordinator/export.h"
 #include "coordinator/frontier.h"
 #include "coordinator/server.h"
@@ -45,26 +47,6 @@ void InstallSignalHandlers() {
   signal(SIGPIPE, SIG_IGN);
 }
 
-int Fail(const std::string& message) {
-  std::cerr << "swarmcrawl: error: " << message << "\n";
-  return 1;
-}
-int Fail(const Status& s) { return Fail(s.message()); }
-
-// "-" reads standard input.
-bool ReadFile(const std::string& path, std::string* out) {
-  std::ostringstream ss;
-  if (path == "-") {
-    ss << std::cin.rdbuf();
-  } else {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return false;
-    ss << in.rdbuf();
-  }
-  *out = ss.str();
-  return true;
-}
-
 // An RSS or Atom document: its root element is near the start.
 bool LooksLikeFeed(std::string_view body) {
   const std::string_view head = body.substr(0, 4096);
@@ -93,16 +75,6 @@ LogLevel Level(bool verbose, bool quiet) {
   return verbose ? LogLevel::kDebug : quiet ? LogLevel::kWarn : LogLevel::kInfo;
 }
 
-// Loads the contributor key, creating it on first use so that joining is one command.
-Status LoadOrCreateKey(const std::string& path, const std::string& name, SigningKey* key) {
-  bool created = false;
-  if (Status s = LoadOrCreateSigningKey(path, name, key, &created); !s.ok()) return s;
-  if (created) {
-    std::cerr << "swarmcrawl: created contributor key " << path << " (fingerprint "
-              << Fingerprint(key->public_hex()) << "); keep it: it holds your credit\n";
-  }
-  return Status::OK();
-}
 
 Status SubmitSpec(Store* store, const std::string& spec_path, std::string* name, bool* existed) {
   std::string text;
@@ -172,16 +144,6 @@ nlohmann::json StatusJson(const CrawlStatus& st) {
           {"created_at", st.info.created_at}, {"finished_at", st.info.finished_at}};
 }
 
-void PrintCredits(const std::vector<CreditRow>& rows) {
-  std::printf("%-20s %-16s %8s %10s %8s %8s\n", "CONTRIBUTOR", "NAME", "PAGES", "BYTES",
-              "BATCHES", "REJECTED");
-  for (const auto& r : rows) {
-    std::printf("%-20s %-16s %8lld %10s %8lld %8lld\n", r.fingerprint.c_str(),
-                r.name.empty() ? "-" : r.name.substr(0, 16).c_str(),
-                static_cast<long long>(r.pages), HumanBytes(static_cast<double>(r.bytes)).c_str(),
-                static_cast<long long>(r.batches), static_cast<long long>(r.rejected_batches));
-  }
-}
 
 struct ExportFlags {
   ExportFilter filter;
@@ -193,7 +155,7 @@ struct ExportFlags {
 void AddExportFilterFlags(CLI::App* cmd, ExportFlags* f) {
   cmd->add_option("--schema", f->filter.schema,
                   "record schema: web_page.v1, article.v1, forum_thread.v1, social_post.v1, "
-                  "product.v1, recipe.v1 or feed_item.v1")
+                  "product.v1, recipe.v1, feed_item.v1 or scholarly_article.v1")
       ->capture_default_str();
   cmd->add_option("--lang", f->langs, "only these languages (comma-separated codes, e.g. en,de)");
   cmd->add_option("--min-quality", f->filter.min_quality,
@@ -319,8 +281,39 @@ int main(int argc, char** argv) {
                     "base lease lifetime before it is re-issued")
       ->capture_default_str()
       ->check(CLI::Range(1000, 3600000));
+  coord->add_option("--expired-quiet-ms", copt.lease_limits.expired_quiet_ms,
+                    "after a lease expires, its host rests this long (the longest a fetch takes)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 600000));
   std::vector<std::string> coord_specs;
   coord->add_option("--spec", coord_specs, "crawl spec file(s) to submit at start");
+  // Verification by re-fetch and the ledger (docs/credits.md).
+  VerificationOptions& vo = copt.verification;
+  coord->add_option("--verify-new-rate", vo.new_rate,
+                    "share of a new contributor's pages re-fetched by someone else")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  coord->add_option("--verify-trusted-rate", vo.trusted_rate, "... once it is trusted")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  coord->add_option("--trust-after", vo.trust_after, "agreements in a row that make a contributor trusted")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  coord->add_option("--verify-window-ms", vo.window_ms,
+                    "credit stays pending this long, unless a check settles it sooner")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{0}, int64_t{30} * 86400000));
+  coord->add_option("--probation-daily-pages", vo.probation_daily_pages,
+                    "credited pages per UTC day for a contributor on probation")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000000000));
+  coord->add_option("--epoch-entries", copt.ledger.entries_per_epoch,
+                    "a ledger epoch is signed after this many entries...")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000000));
+  coord->add_option("--epoch-ms", copt.ledger.epoch_ms, "...or when its first entry is this old")
+      ->capture_default_str()
+      ->check(CLI::Range(10, 86400000));
 
   // worker
   auto* worker = app.add_subcommand("worker", "contribute: fetch and parse pages for a coordinator");
@@ -398,11 +391,8 @@ int main(int argc, char** argv) {
   exp->add_option("--format", exp_flags.format, "jsonl or warc")->capture_default_str();
   AddExportFilterFlags(exp, &exp_flags);
 
-  // credits
-  auto* credits = app.add_subcommand("credits", "show credit per contributor");
-  add_db(credits);
-  credits->add_option("--crawl", crawl_name, "only this crawl");
-  credits->add_flag("--json", as_json, "machine-readable output");
+  // credits, ledger, receipt
+  CreditCommands credit_commands(&app);
 
   // parse
   auto* parse = app.add_subcommand(
@@ -649,24 +639,8 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  if (credits->parsed()) {
-    Store store;
-    if (Status s = Store::Open(db, &store); !s.ok()) return Fail(s);
-    std::vector<CreditRow> rows;
-    if (Status s = store.Credits(&rows, crawl_name); !s.ok()) return Fail(s);
-    if (as_json) {
-      nlohmann::json out = nlohmann::json::array();
-      for (const auto& r : rows) {
-        out.push_back({{"contributor", r.contributor}, {"fingerprint", r.fingerprint},
-                       {"name", r.name}, {"pages", r.pages}, {"bytes", r.bytes},
-                       {"batches", r.batches}, {"rejected_batches", r.rejected_batches}});
-      }
-      std::cout << out.dump(2) << "\n";
-    } else {
-      PrintCredits(rows);
-    }
-    return 0;
-  }
+  if (std::optional<int> rc = credit_commands.Run()) return *rc;
+
 
   if (robots->parsed()) {
     std::string text;

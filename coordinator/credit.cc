@@ -2,58 +2,15 @@
 
 #include <algorithm>
 
+#include "parsers/language.h"
 #include "parsers/minhash.h"
+#include "parsers/quality.h"
 
 namespace swarmcrawl {
 
 namespace {
 
-constexpr const char* kCreditSchema = R"sql(
-CREATE TABLE IF NOT EXISTS credit_items(
-  id INTEGER PRIMARY KEY,
-  contributor TEXT NOT NULL,
-  crawl_id INTEGER NOT NULL,
-  kind TEXT NOT NULL CHECK(kind IN ('page','verify')),
-  frontier_id INTEGER NOT NULL,
-  record_id INTEGER,
-  url TEXT NOT NULL,
-  text_sha256 TEXT NOT NULL,
-  simhash INTEGER NOT NULL,
-  units INTEGER NOT NULL,
-  state TEXT NOT NULL CHECK(state IN ('pending','accepted','rejected')),
-  reason TEXT,
-  check_id INTEGER,
-  created_at INTEGER NOT NULL,
-  settle_after INTEGER NOT NULL,
-  settled_at INTEGER,
-  ledger_seq INTEGER);
-CREATE INDEX IF NOT EXISTS credit_due ON credit_items(settle_after) WHERE state='pending';
-CREATE INDEX IF NOT EXISTS credit_by_contributor ON credit_items(contributor, state);
-CREATE INDEX IF NOT EXISTS credit_by_check ON credit_items(check_id) WHERE check_id IS NOT NULL;
-CREATE TABLE IF NOT EXISTS checks(
-  id INTEGER PRIMARY KEY,
-  item_id INTEGER NOT NULL,
-  crawl_id INTEGER NOT NULL,
-  host_id INTEGER NOT NULL,
-  url TEXT NOT NULL,
-  round INTEGER NOT NULL,
-  first_answer INTEGER,
-  state TEXT NOT NULL CHECK(state IN ('open','agreed','decided','inconclusive','unanswered','expired')),
-  verdict TEXT,
-  frontier_id INTEGER,
-  opened_at INTEGER NOT NULL,
-  deadline INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS checks_open ON checks(deadline) WHERE state='open';
-CREATE TABLE IF NOT EXISTS trust(
-  contributor TEXT PRIMARY KEY,
-  agreements INTEGER NOT NULL DEFAULT 0,
-  disagreements INTEGER NOT NULL DEFAULT 0,
-  streak INTEGER NOT NULL DEFAULT 0,
-  penalties INTEGER NOT NULL DEFAULT 0,
-  reputation REAL NOT NULL DEFAULT 0.5,
-  day INTEGER NOT NULL DEFAULT 0,
-  day_pages INTEGER NOT NULL DEFAULT 0);
-)sql";
+
 
 constexpr int64_t kDayMs = 86'400'000;
 
@@ -61,7 +18,6 @@ constexpr int64_t kDayMs = 86'400'000;
 
 CreditBook::CreditBook(Db* db, Frontier* frontier, Ledger* ledger, VerificationOptions options)
     : db_(db), frontier_(frontier), ledger_(ledger), options_(options), dedup_(db) {
-  db_->Exec(kCreditSchema);
   rng_.seed(options_.seed != 0 ? options_.seed : std::random_device{}());
 }
 
@@ -97,7 +53,8 @@ void CreditBook::SaveTrust(const std::string& contributor, const Trust& t) {
 }
 
 double CreditBook::SampleRate(const Trust& t) const {
-  return t.streak < options_.trust_after ? options_.new_rate : options_.trusted_rate;
+  if (t.streak >= options_.trust_after) return options_.trusted_rate;
+  return t.disagreements > 0 || t.penalties > 0 ? 1.0 : options_.new_rate;
 }
 
 void CreditBook::NoteAgreement(const std::string& contributor, bool agreed) {
@@ -170,41 +127,82 @@ bool CreditBook::LoadItem(int64_t id, Item* out) {
   return found;
 }
 
-void CreditBook::OnStoredPage(int64_t crawl_id, int64_t host_id, int64_t frontier_id,
-                              int64_t record_id, const std::string& contributor,
-                              const std::string& url, const std::string& text,
-                              const std::string& text_sha256, int64_t body_bytes,
-                              const CreditPolicy& policy, int64_t now) {
-  Trust t = TrustOf(contributor);
-  int64_t units = policy.per_page + policy.per_body_kib * (body_bytes / 1024) +
-                  policy.per_text_kib * static_cast<int64_t>(text.size() / 1024);
-  if (t.probation) {
+void CreditBook::OnStoredPage(const StoredPage& page, const CreditPolicy& policy, int64_t now) {
+  Trust t = TrustOf(page.contributor);
+  const std::string& text = page.text != nullptr ? *page.text : std::string();
+  int64_t units = page.duplicate ? 0
+                                 : policy.per_page + policy.per_body_kib * (page.body_bytes / 1024) +
+                                       policy.per_text_kib * static_cast<int64_t>(text.size() / 1024);
+  if (t.probation && units > 0) {
     // A fresh key earns at most so much a day: a flood of new identities
     // cannot outrun verification.
     Stmt& day = db_->Cached(
         "INSERT INTO trust(contributor, day, day_pages) VALUES(?1, ?2, 1) "
         "ON CONFLICT(contributor) DO UPDATE SET day_pages=IIF(day=?2, day_pages+1, 1), day=?2 "
         "RETURNING day_pages");
-    day.Bind(1, contributor).Bind(2, now / kDayMs);
+    day.Bind(1, page.contributor).Bind(2, now / kDayMs);
     const int64_t pages_today = day.Step() ? day.Int(0) : 0;
     day.Reset();
     if (pages_today > options_.probation_daily_pages) units = 0;
   }
   const uint64_t simhash = SimHash64(NormalizeForDedup(text));
   Item item;
-  item.id = InsertItem("page", crawl_id, frontier_id, record_id, contributor, url, text_sha256,
-                       simhash, units, 0, now);
-  item.crawl_id = crawl_id;
-  item.frontier_id = frontier_id;
-  item.record_id = record_id;
-  item.contributor = contributor;
-  item.url = url;
-  const bool someone_else =
-      std::any_of(online_.begin(), online_.end(), [&](const auto& c) { return c != contributor; });
-  if (!someone_else) return;
-  if (std::uniform_real_distribution<double>(0, 1)(rng_) < SampleRate(t)) {
-    OpenCheck(item, host_id, 1, contributor, now);
+  item.kind = page.duplicate ? "duplicate" : "page";
+  item.id = InsertItem(item.kind, page.crawl_id, page.frontier_id, page.record_id, page.contributor,
+                       page.url, page.text_sha256, simhash, units, 0, now);
+  item.crawl_id = page.crawl_id;
+  item.frontier_id = page.frontier_id;
+  item.record_id = page.record_id;
+  item.contributor = page.contributor;
+  item.url = page.url;
+  item.text_sha256 = page.text_sha256;
+  item.units = units;
+  if (std::uniform_real_distribution<double>(0, 1)(rng_) >= SampleRate(t)) return;
+  // Sampled. What the worker derived from the text is checked here, by the
+  // coordinator itself; the text is checked against the web by re-fetch.
+  if (page.extras != nullptr) {
+    if (std::string why = AuditDerived(text, *page.extras); !why.empty()) {
+      Settle(item, false, "rejected:derived_mismatch", now);
+      NoteAgreement(page.contributor, false);
+      Forfeit(page.contributor, item.id, now);
+      return;
+    }
   }
+  const bool someone_else = std::any_of(online_.begin(), online_.end(),
+                                        [&](const auto& c) { return c != page.contributor; });
+  if (someone_else) OpenCheck(item, page.host_id, 1, page.contributor, now);
+}
+
+std::string CreditBook::AuditDerived(const std::string& text, const nlohmann::json& extras) {
+  const nlohmann::json empty = nlohmann::json::object();
+  auto part = [&](const char* key) -> const nlohmann::json& {
+    auto it = extras.find(key);
+    return it != extras.end() && it->is_object() ? *it : empty;
+  };
+  const nlohmann::json& claimed_quality = part("quality");
+  // A worker that sent no derived fields claimed nothing (the record says
+  // "unknown"); only what was claimed is held to the text.
+  if (!claimed_quality.empty()) {
+    const nlohmann::json ours = QualityToJson(ComputeQuality(text));
+    if (claimed_quality.value("quality_score", -1.0) != ours.value("quality_score", -2.0)) {
+      return "quality_score";
+    }
+    for (const char* verdict : {"gopher_quality", "gopher_repetition", "c4", "fineweb"}) {
+      auto c = claimed_quality.find(verdict);
+      if (c != claimed_quality.end() &&
+          (!c->is_object() || c->value("passed", !ours[verdict].value("passed", false)) !=
+                                  ours[verdict].value("passed", false))) {
+        return std::string(verdict) + ".passed";
+      }
+    }
+  }
+  const nlohmann::json& claimed_lang = part("language");
+  if (!claimed_lang.empty()) {
+    const std::string declared = claimed_lang.value("declared", "");
+    const LanguageGuess ours = DetectLanguage(text, declared);
+    if (claimed_lang.value("code", "") != ours.code) return "language.code";
+  }
+  return "";
 }
 
 void CreditBook::OpenCheck(const Item& item, int64_t host_id, int round, const std::string& avoid,
@@ -296,7 +294,7 @@ void CreditBook::OnVerifyAnswer(const VerifyAnswer& answer, const CreditPolicy& 
   if (round == 1) {
     if (agrees_with_orig) {
       close("agreed", "2 of 2 agree");
-      Settle(orig, true, "page:verified", now);
+      Settle(orig, true, orig.kind + ":verified", now);
       Settle(v, true, "verify", now);
       NoteAgreement(orig.contributor, true);
       NoteAgreement(v.contributor, true);
@@ -313,7 +311,7 @@ void CreditBook::OnVerifyAnswer(const VerifyAnswer& answer, const CreditPolicy& 
   const bool agrees_with_first = have_first && Agree(first, v);
   if (agrees_with_orig && !agrees_with_first) {
     close("decided", "2 of 3 agree with the page");
-    Settle(orig, true, "page:verified", now);
+    Settle(orig, true, orig.kind + ":verified", now);
     Settle(v, true, "verify", now);
     NoteAgreement(orig.contributor, true);
     NoteAgreement(v.contributor, true);
@@ -335,7 +333,7 @@ void CreditBook::OnVerifyAnswer(const VerifyAnswer& answer, const CreditPolicy& 
     // All three alike (the first pair was just past the threshold) or all
     // three different (a page that changes a lot): nobody is at fault.
     close("inconclusive", agrees_with_orig ? "3 of 3 close" : "no two of 3 agree");
-    Settle(orig, true, "page", now);
+    Settle(orig, true, orig.kind, now);
     if (have_first) Settle(first, true, "verify", now);
     Settle(v, true, "verify", now);
   }
@@ -361,7 +359,7 @@ void CreditBook::Settle(const Item& item, bool accepted, const std::string& reas
       .Bind(4, seq)
       .Bind(5, item.id)
       .Run();
-  if (accepted || item.kind != "page" || item.record_id == 0) return;
+  if (accepted || item.kind == "verify" || item.record_id == 0) return;
   // The dataset must not keep what the network refused to pay for: the
   // record is withdrawn (exports skip it) and its URL is fetched again.
   db_->Cached("UPDATE records SET withdrawn=? WHERE id=?").Bind(1, reason).Bind(2, item.record_id).Run();
@@ -425,7 +423,7 @@ int64_t CreditBook::Sweep(int64_t now, int64_t limit) {
   for (int64_t id : due) {
     Item item;
     if (!LoadItem(id, &item)) continue;
-    Settle(item, true, item.kind == "page" ? "page" : "verify", now);
+    Settle(item, true, item.kind, now);
     ++settled;
   }
   return settled;

@@ -37,6 +37,8 @@
 #include <set>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "coordinator/crawl_spec.h"
 #include "coordinator/dedup.h"
 #include "coordinator/frontier.h"
@@ -74,6 +76,17 @@ struct CreditSummary {
   int64_t rejected_items = 0;
 };
 
+// A stored record, as ingest hands it to the credit book. Pointers are
+// borrowed for the call.
+struct StoredPage {
+  int64_t crawl_id = 0, host_id = 0, frontier_id = 0, record_id = 0;
+  std::string contributor, url, text_sha256;
+  const std::string* text = nullptr;
+  int64_t body_bytes = 0;
+  bool duplicate = false;  // of an already-stored record: zero credit, still checked
+  const nlohmann::json* extras = nullptr;  // the worker's derived fields (quality, language)
+};
+
 // What a verification answer said about its page.
 struct VerifyAnswer {
   std::string contributor;
@@ -93,11 +106,11 @@ class CreditBook {
   // (the server's connected sessions). Without one, nothing is sampled.
   void SetOnline(std::set<std::string> contributors) { online_ = std::move(contributors); }
 
-  // A stored page that is not a duplicate: a pending credit item, maybe a check.
-  void OnStoredPage(int64_t crawl_id, int64_t host_id, int64_t frontier_id, int64_t record_id,
-                    const std::string& contributor, const std::string& url,
-                    const std::string& text, const std::string& text_sha256, int64_t body_bytes,
-                    const CreditPolicy& policy, int64_t now);
+  // A stored page: a pending credit item (zero credit for a duplicate),
+  // maybe a check. A sampled page also has its derived fields recomputed
+  // here: a quality score, filter verdict or language that the text does not
+  // give is fabricated, and the page is rejected at once (AuditDerived).
+  void OnStoredPage(const StoredPage& page, const CreditPolicy& policy, int64_t now);
   // A verification row came back (whatever its outcome).
   void OnVerifyAnswer(const VerifyAnswer& answer, const CreditPolicy& policy, int64_t now);
   // A batch the contributor provably sent was refused (bad content, replay,
@@ -111,7 +124,13 @@ class CreditBook {
 
   Trust TrustOf(const std::string& contributor);
   CreditSummary SummaryOf(const std::string& contributor);
+  // new_rate on probation, trusted_rate once trusted, and 1 (every page)
+  // for a contributor that lost a check or was penalized and has not yet
+  // earned trust_after agreements in a row since.
   double SampleRate(const Trust& t) const;
+  // "" when quality_score, the four filter verdicts and the language code in
+  // `extras` are what the coordinator computes from `text`; else what differs.
+  static std::string AuditDerived(const std::string& text, const nlohmann::json& extras);
 
  private:
   struct Item {

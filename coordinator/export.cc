@@ -231,7 +231,8 @@ Status ValidateExportFilter(const ExportFilter& f) {
   if (f.schema != "web_page.v1" && !IsStructuredSchema(f.schema)) {
     return Status::Error("bad_filter", "schema: \"" + f.schema.substr(0, 64) +
                                            "\" is not web_page.v1, article.v1, forum_thread.v1, "
-                                           "social_post.v1, product.v1, recipe.v1 or feed_item.v1");
+                                           "social_post.v1, product.v1, recipe.v1, feed_item.v1 "
+                                           "or scholarly_article.v1");
   }
   for (const auto& l : f.languages) {
     if (l.empty() || l.size() > 16) return Status::Error("bad_filter", "language: bad code \"" + l.substr(0, 16) + "\"");

@@ -5,7 +5,8 @@
 // quality score, dropping duplicates (records that point at an earlier
 // record of their cluster), a fetched_at time range, and the schema:
 // "web_page.v1" (default) or one of the structured schemas (article.v1,
-// forum_thread.v1, social_post.v1, product.v1, recipe.v1, feed_item.v1).
+// forum_thread.v1, social_post.v1, product.v1, recipe.v1, feed_item.v1,
+// scholarly_article.v1).
 // Every JSON line is a complete record of its schema (schemas/).
 //
 // WARC 1.1 export writes a warcinfo record, then per web_page record with a

@@ -196,9 +196,9 @@ void Ingest::NoteContributor(const std::string& contributor, const std::string& 
   }
 }
 
-AckMsg Ingest::Apply(const std::string& contributor, const ResultMsg& batch, bool proven) {
+AckMsg Ingest::Apply(const std::string& contributor, const ResultMsg& batch) {
   try {
-    return ApplyLocked(contributor, batch, proven);
+    return ApplyLocked(contributor, batch);
   } catch (const std::exception& e) {  // SqliteError, or bad_alloc on a huge batch
     log_.Error("ingest of batch " + batch.batch_id + " failed, worker will retry: " + e.what());
     frontier_->Reload();  // the transaction rolled back; so must the caches
@@ -421,11 +421,23 @@ Ingest::PageOutcome Ingest::ApplyPages(const ActiveLease& lease, const CrawlInfo
         if (db->Changes() > 0) {
           const int64_t record_id = db->LastInsertId();
           dedup_.Index(lease.crawl_id, record_id, dup);
-          if (dup.duplicate_of != 0) {
-            ++stats_.duplicates;  // already-stored content earns nothing
-          } else if (credit_ != nullptr) {
-            credit_->OnStoredPage(lease.crawl_id, lease.host_id, e.task_id, record_id, contributor,
-                                  url, e.text, e.text_sha256, e.body_bytes, spec.credit, now);
+          if (dup.duplicate_of != 0) ++stats_.duplicates;  // already-stored content earns nothing
+          if (credit_ != nullptr) {
+            // Duplicates become zero-credit items: they earn nothing, but
+            // are checked like any page, so copied text cannot pass as a page.
+            StoredPage page;
+            page.crawl_id = lease.crawl_id;
+            page.host_id = lease.host_id;
+            page.frontier_id = e.task_id;
+            page.record_id = record_id;
+            page.contributor = contributor;
+            page.url = url;
+            page.text = &e.text;
+            page.text_sha256 = e.text_sha256;
+            page.body_bytes = e.body_bytes;
+            page.duplicate = dup.duplicate_of != 0;
+            page.extras = &e.extras;  // what the worker claimed, not the filled-in defaults
+            credit_->OnStoredPage(page, spec.credit, now);
           }
           StoreCaptureAndStructured(lease, contributor, e, url, record_id);
           ++out.stored;
@@ -490,8 +502,7 @@ Ingest::PageOutcome Ingest::ApplyPages(const ActiveLease& lease, const CrawlInfo
   return out;
 }
 
-AckMsg Ingest::ApplyLocked(const std::string& contributor, const ResultMsg& batch,
-                           bool proven) {
+AckMsg Ingest::ApplyLocked(const std::string& contributor, const ResultMsg& batch) {
   Db* db = store_->db();
   const int64_t now = clock_->NowMs();
   AckMsg ack;
@@ -517,7 +528,6 @@ AckMsg Ingest::ApplyLocked(const std::string& contributor, const ResultMsg& batc
   Transaction tx(db);
   auto lease = frontier_->GetLease(batch.lease_id);
   std::string reason;
-  bool signed_ok = false;
   if (!lease) {
     reason = "unknown_lease";
   } else if (lease->contributor != contributor) {
@@ -526,7 +536,6 @@ AckMsg Ingest::ApplyLocked(const std::string& contributor, const ResultMsg& batc
                               batch.signature)) {
     reason = "bad_signature";
   } else {
-    signed_ok = true;
     if (replayed) {
       reason = "replay (batch id already used for another lease)";
     } else if (lease->state == "expired") {
@@ -560,9 +569,8 @@ AckMsg Ingest::ApplyLocked(const std::string& contributor, const ResultMsg& batc
   }
   if (!reason.empty()) {
     AckMsg r = Reject(contributor, batch, reason);
-    // An expired lease is lateness, not cheating; the rest is misbehaviour
-    // when the key provably sent it.
-    if (credit_ != nullptr && reason != "lease_expired" && (signed_ok || proven)) {
+    // An expired lease is lateness, not cheating; the rest is misbehaviour.
+    if (credit_ != nullptr && reason != "lease_expired") {
       credit_->Penalize(contributor, reason, now);
     }
     tx.Commit();

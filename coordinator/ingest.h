@@ -11,8 +11,8 @@
 //   lease_expired     the lease had expired (its URLs went back to the queue)
 //   replay            the batch id was used for another lease, or the lease
 //                     was already complete (old work sent again)
-// Misbehaviour the contributor provably did (a validly signed batch, or any
-// batch on a session whose HELLO proved the key) lowers its reputation.
+// Every rejection but lease_expired (lateness, not cheating) lowers the
+// contributor's reputation: the session proved the key, so the batch is its.
 // Idempotence: a batch id already accepted for the contributor is acknowledged
 // as "duplicate" with its original counts and changes nothing. A task already
 // finished through another lease is skipped (no second record, no credit).
@@ -78,9 +78,9 @@ class Ingest {
         credit_(credit) {}
 
   // Never throws; a storage failure is returned as an ACK with status "retry"
-  // so the worker keeps the batch and sends it again. `proven`: the session
-  // proved it holds the contributor's key (HELLO proof).
-  AckMsg Apply(const std::string& contributor, const ResultMsg& batch, bool proven = false);
+  // so the worker keeps the batch and sends it again. `contributor` is the
+  // session's, which proved it holds the key (HELLO proof).
+  AckMsg Apply(const std::string& contributor, const ResultMsg& batch);
   void NoteContributor(const std::string& contributor, const std::string& name);
   const IngestStats& stats() const { return stats_; }
 
@@ -88,7 +88,7 @@ class Ingest {
   struct PageOutcome {
     int64_t stored = 0, bytes = 0, finished = 0;
   };
-  AckMsg ApplyLocked(const std::string& contributor, const ResultMsg& batch, bool proven);
+  AckMsg ApplyLocked(const std::string& contributor, const ResultMsg& batch);
   PageOutcome ApplyPages(const ActiveLease& lease, const CrawlInfo& crawl,
                          const std::string& contributor, const ResultMsg& batch, int64_t now);
   // Stores the record's WARC capture and structured records (`record_id` 0

@@ -231,25 +231,21 @@ void CoordinatorServer::Handle(const std::string& routing_id,
       }
       if (old->routing_id != routing_id) sessions_.erase(old->routing_id);  // reconnected
     }
-    bool proven = false;
-    if (!hello.proof.empty()) {
-      // A proof more than ten minutes off the coordinator's clock is stale
-      // (or replayed); a wrong one is an impostor.
-      const int64_t skew = std::abs(clock_->NowMs() - hello.at_ms);
-      if (skew > kHelloProofMaxSkewMs ||
-          !VerifySignature(hello.contributor,
-                           HelloProofBytes(hello.contributor, hello.worker_id, hello.at_ms),
-                           hello.proof)) {
-        return SendError(routing_id, "bad_proof",
-                         skew > kHelloProofMaxSkewMs
-                             ? "HELLO proof is stale (check the worker's clock)"
-                             : "HELLO proof does not verify against the contributor key",
-                         "HELLO");
-      }
-      proven = true;
+    // Every session proves it holds the contributor key, so whatever is sent
+    // on it is that contributor's doing. A proof more than ten minutes off
+    // the coordinator's clock is stale (or replayed); a wrong one is an impostor.
+    const int64_t skew = std::abs(clock_->NowMs() - hello.at_ms);
+    if (skew > kHelloProofMaxSkewMs ||
+        !VerifySignature(hello.contributor,
+                         HelloProofBytes(hello.contributor, hello.worker_id, hello.at_ms),
+                         hello.proof)) {
+      return SendError(routing_id, "bad_proof",
+                       skew > kHelloProofMaxSkewMs
+                           ? "HELLO proof is stale (check the worker's clock)"
+                           : "HELLO proof does not verify against the contributor key",
+                       "HELLO");
     }
     Session s;
-    s.proven = proven;
     s.routing_id = routing_id;
     s.worker_id = hello.worker_id;
     s.contributor = hello.contributor;
@@ -306,7 +302,7 @@ void CoordinatorServer::Handle(const std::string& routing_id,
       }
       return SendError(routing_id, s.code(), s.message(), "RESULT");
     }
-    AckMsg ack = ingest_->Apply(session.contributor, result, session.proven);
+    AckMsg ack = ingest_->Apply(session.contributor, result);
     Send(routing_id, "ACK", Encode(ack));
     dispatch_needed_ = true;
     return;
@@ -356,7 +352,10 @@ void CoordinatorServer::DropSession(const std::string& routing_id, const std::st
   if (!requeue) return;
   try {
     Transaction tx(store_->db());
-    for (int64_t id : frontier_->ActiveLeasesOf(worker_id)) frontier_->EndLease(id, "expired");
+    // A worker that said goodbye has stopped its transfers; a silent one may
+    // still be fetching (its hosts then rest, Frontier::EndLease).
+    const char* state = why == "said goodbye" ? "cancelled" : "expired";
+    for (int64_t id : frontier_->ActiveLeasesOf(worker_id)) frontier_->EndLease(id, state);
     tx.Commit();
   } catch (const SqliteError& e) {
     log_.Error(std::string("cannot requeue leases: ") + e.what());

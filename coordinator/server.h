@@ -78,7 +78,6 @@ class CoordinatorServer {
     int64_t credit = 0;
     int64_t last_recv = 0;
     int64_t last_send = 0;
-    bool proven = false;  // HELLO carried a valid proof of the contributor key
   };
 
   void DrainSocket();

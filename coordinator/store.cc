@@ -212,6 +212,51 @@ CREATE TABLE IF NOT EXISTS credits(
   bytes INTEGER NOT NULL,
   at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS credits_contributor ON credits(contributor);
+-- Credit items, re-fetch checks and trust (coordinator/credit.h).
+CREATE TABLE IF NOT EXISTS credit_items(
+  id INTEGER PRIMARY KEY,
+  contributor TEXT NOT NULL,
+  crawl_id INTEGER NOT NULL,
+  kind TEXT NOT NULL CHECK(kind IN ('page','duplicate','verify')),
+  frontier_id INTEGER NOT NULL,
+  record_id INTEGER,
+  url TEXT NOT NULL,
+  text_sha256 TEXT NOT NULL,
+  simhash INTEGER NOT NULL,
+  units INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK(state IN ('pending','accepted','rejected')),
+  reason TEXT,
+  check_id INTEGER,
+  created_at INTEGER NOT NULL,
+  settle_after INTEGER NOT NULL,
+  settled_at INTEGER,
+  ledger_seq INTEGER);
+CREATE INDEX IF NOT EXISTS credit_due ON credit_items(settle_after) WHERE state='pending';
+CREATE INDEX IF NOT EXISTS credit_by_contributor ON credit_items(contributor, state);
+CREATE INDEX IF NOT EXISTS credit_by_check ON credit_items(check_id) WHERE check_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS checks(
+  id INTEGER PRIMARY KEY,
+  item_id INTEGER NOT NULL,
+  crawl_id INTEGER NOT NULL,
+  host_id INTEGER NOT NULL,
+  url TEXT NOT NULL,
+  round INTEGER NOT NULL,
+  first_answer INTEGER,
+  state TEXT NOT NULL CHECK(state IN ('open','agreed','decided','inconclusive','unanswered','expired')),
+  verdict TEXT,
+  frontier_id INTEGER,
+  opened_at INTEGER NOT NULL,
+  deadline INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS checks_open ON checks(deadline) WHERE state='open';
+CREATE TABLE IF NOT EXISTS trust(
+  contributor TEXT PRIMARY KEY,
+  agreements INTEGER NOT NULL DEFAULT 0,
+  disagreements INTEGER NOT NULL DEFAULT 0,
+  streak INTEGER NOT NULL DEFAULT 0,
+  penalties INTEGER NOT NULL DEFAULT 0,
+  reputation REAL NOT NULL DEFAULT 0.5,
+  day INTEGER NOT NULL DEFAULT 0,
+  day_pages INTEGER NOT NULL DEFAULT 0);
 )sql";
 
 }  // namespace
@@ -419,8 +464,13 @@ Status Store::Credits(std::vector<CreditRow>* out, const std::string& crawl_name
         COALESCE((SELECT SUM(pages) FROM credits c WHERE c.contributor=k.key AND (?1=0 OR c.crawl_id=?1)),0),
         COALESCE((SELECT SUM(bytes) FROM credits c WHERE c.contributor=k.key AND (?1=0 OR c.crawl_id=?1)),0),
         (SELECT COUNT(*) FROM batches b WHERE b.contributor=k.key),
-        (SELECT COUNT(*) FROM rejections r WHERE r.contributor=k.key)
-      FROM contributors k ORDER BY 4 DESC, k.key)sql");
+        (SELECT COUNT(*) FROM rejections r WHERE r.contributor=k.key),
+        COALESCE((SELECT SUM(units) FROM credit_items i WHERE i.contributor=k.key AND i.state='accepted' AND (?1=0 OR i.crawl_id=?1)),0),
+        COALESCE((SELECT SUM(units) FROM credit_items i WHERE i.contributor=k.key AND i.state='pending' AND (?1=0 OR i.crawl_id=?1)),0),
+        (SELECT COUNT(*) FROM credit_items i WHERE i.contributor=k.key AND i.state='rejected' AND (?1=0 OR i.crawl_id=?1)),
+        COALESCE(t.agreements,0), COALESCE(t.disagreements,0), COALESCE(t.streak,0),
+        COALESCE(t.penalties,0), COALESCE(t.reputation,0.5)
+      FROM contributors k LEFT JOIN trust t ON t.contributor=k.key ORDER BY 8 DESC, 4 DESC, k.key)sql");
     s.Bind(1, crawl_id);
     while (s.Step()) {
       CreditRow row;
@@ -431,6 +481,14 @@ Status Store::Credits(std::vector<CreditRow>* out, const std::string& crawl_name
       row.bytes = s.Int(4);
       row.batches = s.Int(5);
       row.rejected_batches = s.Int(6);
+      row.credit_accepted = s.Int(7);
+      row.credit_pending = s.Int(8);
+      row.items_rejected = s.Int(9);
+      row.agreements = s.Int(10);
+      row.disagreements = s.Int(11);
+      row.streak = s.Int(12);
+      row.penalties = s.Int(13);
+      row.reputation = s.Double(14);
       out->push_back(std::move(row));
     }
     return Status::OK();

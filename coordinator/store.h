@@ -58,10 +58,22 @@ struct CreditRow {
   std::string contributor;
   std::string fingerprint;
   std::string name;
-  int64_t pages = 0;
+  int64_t pages = 0;             // stored records (work done, whatever its credit)
   int64_t bytes = 0;
   int64_t batches = 0;
   int64_t rejected_batches = 0;
+  // Credit (coordinator/credit.h): units accepted into the ledger, units
+  // still pending their verification window, and items rejected.
+  int64_t credit_accepted = 0;
+  int64_t credit_pending = 0;
+  int64_t items_rejected = 0;
+  // Trust: checks agreed and lost, agreements in a row, provably bad batches,
+  // and the moving average of agreement.
+  int64_t agreements = 0;
+  int64_t disagreements = 0;
+  int64_t streak = 0;
+  int64_t penalties = 0;
+  double reputation = 0.5;
 };
 
 class Store {

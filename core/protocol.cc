@@ -171,8 +171,8 @@ Status DecodeHello(const json& body, HelloMsg* out) {
   r.Str("name", &out->name, false, 64);
   r.Str("software", &out->software, false, 64);
   r.Int("capacity", &out->capacity, true, 1, kMaxCredit);
-  r.Int("at_ms", &out->at_ms, false, 0, int64_t{1} << 50);
-  r.Hex("proof", &out->proof, false, 128);
+  r.Int("at_ms", &out->at_ms, true, 0, int64_t{1} << 50);
+  r.Hex("proof", &out->proof, true, 128);
   return r.status();
 }
 
@@ -405,13 +405,9 @@ Status DecodeLeaseRef(std::string_view command, const json& body, int64_t* lease
 }
 
 json Encode(const HelloMsg& m) {
-  json j = {{"contributor", m.contributor}, {"worker_id", m.worker_id}, {"name", m.name},
-          {"software", m.software},       {"capacity", m.capacity}};
-  if (!m.proof.empty()) {
-    j["at_ms"] = m.at_ms;
-    j["proof"] = m.proof;
-  }
-  return j;
+  return {{"contributor", m.contributor}, {"worker_id", m.worker_id}, {"name", m.name},
+          {"software", m.software},       {"capacity", m.capacity},
+          {"at_ms", m.at_ms},             {"proof", m.proof}};
 }
 json Encode(const WelcomeMsg& m) {
   return {{"session", m.session},

@@ -51,11 +51,11 @@ struct HelloMsg {
   std::string name;         // optional display name
   std::string software;     // optional, e.g. "swarmcrawl/0.1.0"
   int64_t capacity = 0;     // most tasks the worker will hold at once, 1..100000
-  // Proof of the key (optional): Ed25519 over HelloProofBytes() at `at_ms`
-  // (the worker's wall clock). Only a session that proved its key can lose
-  // reputation for what is sent on it (docs/credits.md).
+  // Proof of the key: Ed25519 over HelloProofBytes() at `at_ms` (the
+  // worker's wall clock, within 10 minutes of the coordinator's), so a
+  // session speaks for its contributor and answers for what it sends.
   int64_t at_ms = 0;
-  std::string proof;  // 128 hex, or empty
+  std::string proof;  // 128 hex
 };
 // The bytes a HELLO proof signs.
 std::string HelloProofBytes(std::string_view contributor, std::string_view worker_id, int64_t at_ms);

@@ -111,4 +111,12 @@ LanguageGuess DetectLanguage(std::string_view text, std::string_view declared_ht
   return g;
 }
 
+nlohmann::json LanguageToJson(const LanguageGuess& g) {
+  return {{"code", g.code},
+          {"score", g.score},
+          {"reliable", g.reliable},
+          {"declared", g.declared},
+          {"source", g.source}};
+}
+
 }  // namespace swarmcrawl

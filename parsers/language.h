@@ -21,6 +21,8 @@
 // no state between calls.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <string>
 #include <string_view>
 
@@ -40,6 +42,9 @@ struct LanguageGuess {
 };
 
 LanguageGuess DetectLanguage(std::string_view text, std::string_view declared_html_lang);
+
+// The record's "language" object: {"code", "score", "reliable", "declared", "source"}.
+nlohmann::json LanguageToJson(const LanguageGuess& g);
 
 // Primary language subtag of a BCP 47-like tag, lower-case: "EN-us" -> "en",
 // "zh_Hant" -> "zh", " de " -> "de". Deprecated codes map to current ones

@@ -13,14 +13,6 @@ namespace {
 
 using json = nlohmann::json;
 
-json LanguageToJson(const LanguageGuess& g) {
-  return {{"code", g.code},
-          {"score", g.score},
-          {"reliable", g.reliable},
-          {"declared", g.declared},
-          {"source", g.source}};
-}
-
 // Runs every matching parser; one failing parser loses only its own records.
 void RunParsers(const ParserRegistry& registry, const PageInput& input, json* out) {
   for (const ParserSpec* spec : registry.Match(input.url, input.content_type)) {

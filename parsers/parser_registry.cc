@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "core/strings.h"
+#include "parsers/citation_meta.h"
 #include "parsers/feed_items.h"
 #include "parsers/structured_records.h"
 
@@ -145,6 +146,12 @@ ParserRegistry DefaultParserRegistry() {
     return StructuredRecords(*in.structured, in.url);
   };
   (void)r.Add(std::move(schema_org));
+
+  ParserSpec citation;
+  citation.name = "citation_meta";
+  citation.content_types = {"text/html", "application/xhtml+xml"};
+  citation.parse = CitationMetaRecords;
+  (void)r.Add(std::move(citation));
 
   ParserSpec feed;
   feed.name = "feed";

@@ -89,6 +89,11 @@ std::string NormalizeContentType(std::string_view content_type);
 //                 StructuredRecords (parsers/structured_records.h) of
 //                 PageInput::structured -> article.v1, forum_thread.v1,
 //                 social_post.v1, product.v1, recipe.v1.
+//   "citation_meta" any URL; text/html, application/xhtml+xml:
+//                 CitationMetaRecords (parsers/citation_meta.h) of
+//                 PageInput::root -> one scholarly_article.v1 record when
+//                 the page has a citation_title <meta> (Highwire Press /
+//                 Google Scholar tags).
 //   "feed"        any URL; application/rss+xml, application/atom+xml,
 //                 application/rdf+xml, application/xml, text/xml:
 //                 ParseFeedItems (parsers/feed_items.h) -> feed_item.v1 per

@@ -48,10 +48,11 @@
 namespace swarmcrawl {
 
 // Every schema a structured record may have (schemas/NAME.json): the typed
-// records of this file and feed items (parsers/feed_items.h). The
-// coordinator stores and exports no other.
+// records of this file, feed items (parsers/feed_items.h) and citation
+// tags (parsers/citation_meta.h). The coordinator stores and exports no other.
 inline constexpr const char* kStructuredSchemas[] = {
-    "article.v1", "forum_thread.v1", "social_post.v1", "product.v1", "recipe.v1", "feed_item.v1"};
+    "article.v1", "forum_thread.v1", "social_post.v1",      "product.v1",
+    "recipe.v1",  "feed_item.v1",    "scholarly_article.v1"};
 bool IsStructuredSchema(std::string_view name);
 
 std::vector<nlohmann::json> StructuredRecords(const StructuredData& data,

@@ -6,122 +6,15 @@
 #include <zmq.hpp>
 
 #include "core/crypto.h"
+#include "core/clock.h"
 #include "core/protocol.h"
 #include "tests/integration/cluster.h"
+#include "tests/integration/fake_worker.h"
 
 namespace swarmcrawl::testing {
 namespace {
 
 using nlohmann::json;
-
-class FakeWorker {
- public:
-  FakeWorker(const std::string& endpoint, const std::string& server_key)
-      : socket_(ctx_, zmq::socket_type::dealer) {
-    char pub[41], sec[41];
-    REQUIRE(zmq_curve_keypair(pub, sec) == 0);
-    socket_.set(zmq::sockopt::curve_serverkey, server_key);
-    socket_.set(zmq::sockopt::curve_publickey, std::string(pub));
-    socket_.set(zmq::sockopt::curve_secretkey, std::string(sec));
-    socket_.set(zmq::sockopt::linger, 0);
-    socket_.connect(endpoint);
-  }
-  void SendFrames(const std::vector<std::string>& frames) {
-    for (size_t i = 0; i < frames.size(); ++i) {
-      socket_.send(zmq::buffer(frames[i]),
-                   i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
-    }
-  }
-  void Send(const std::string& command, const json& body) {
-    SendFrames(EncodeEnvelope(command, body));
-  }
-  // Next message that is not a HEARTBEAT.
-  Envelope Recv(int timeout_ms = 10000) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    while (std::chrono::steady_clock::now() < deadline) {
-      zmq::pollitem_t items[] = {{static_cast<void*>(socket_), 0, ZMQ_POLLIN, 0}};
-      zmq::poll(items, 1, std::chrono::milliseconds(100));
-      if (!(items[0].revents & ZMQ_POLLIN)) continue;
-      std::vector<zmq::message_t> frames;
-      do {
-        zmq::message_t m;
-        REQUIRE(socket_.recv(m));
-        frames.push_back(std::move(m));
-      } while (frames.back().more());
-      std::vector<std::string_view> views;
-      for (auto& f : frames) views.emplace_back(static_cast<const char*>(f.data()), f.size());
-      Envelope env;
-      REQUIRE(DecodeEnvelope(views, &env).ok());
-      if (env.command != "HEARTBEAT") return env;
-    }
-    FAIL("no message from the coordinator within " << timeout_ms << " ms");
-    return {};
-  }
-  Envelope Hello(const SigningKey& key, const std::string& worker_id) {
-    HelloMsg h;
-    h.contributor = key.public_hex();
-    h.worker_id = worker_id;
-    h.capacity = 100;
-    Send("HELLO", Encode(h));
-    return Recv();
-  }
-
- private:
-  zmq::context_t ctx_{1};
-  zmq::socket_t socket_;
-};
-
-ResultMsg SignedBatch(const SigningKey& signer, const std::string& contributor,
-                      const LeaseMsg& lease, std::vector<ResultEntry> entries,
-                      const std::string& batch_id) {
-  ResultMsg m;
-  m.batch_id = batch_id;
-  m.lease_id = lease.lease_id;
-  m.entries = std::move(entries);
-  m.signature = signer.SignHex(ManifestBytes(contributor, m, lease.nonce));
-  return m;
-}
-
-ResultEntry RobotsEntry(const LeaseMsg& lease) {
-  ResultEntry e;
-  e.task_id = lease.tasks.at(0).task_id;
-  e.url = lease.tasks.at(0).url;
-  e.status = 200;
-  e.fetched_at = 1;
-  e.robots_txt = "User-agent: *\nDisallow: /private/\n";
-  e.text_sha256 = Sha256Hex(e.robots_txt);
-  return e;
-}
-
-ResultEntry PageEntry(const TaskSpec& task, const std::string& text) {
-  ResultEntry e;
-  e.task_id = task.task_id;
-  e.url = task.url;
-  e.status = 200;
-  e.fetched_at = 1700000000000;
-  e.content_type = "text/html";
-  e.text = text;
-  e.text_sha256 = Sha256Hex(text);
-  return e;
-}
-
-LeaseMsg NextLease(FakeWorker& w, int64_t credit) {
-  w.Send("REQUEST", Encode(RequestMsg{credit}));
-  Envelope env = w.Recv();
-  REQUIRE(env.command == "LEASE");
-  LeaseMsg lease;
-  REQUIRE(DecodeLease(env.body, &lease).ok());
-  return lease;
-}
-
-AckMsg SendResult(FakeWorker& w, const ResultMsg& m) {
-  w.Send("RESULT", Encode(m));
-  Envelope env = w.Recv();
-  REQUIRE(env.command == "ACK");
-  AckMsg ack;
-  REQUIRE(DecodeAck(env.body, &ack).ok());
-  return ack;
-}
 
 }  // namespace
 

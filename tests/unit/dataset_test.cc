@@ -359,7 +359,7 @@ TEST_CASE("protocol: record content round-trips, and bad extras are refused with
 
 TEST_CASE("json schema: every record schema compiles and is enforced, errors name the path") {
   for (const char* name : {"web_page.v1", "article.v1", "forum_thread.v1", "social_post.v1",
-                           "product.v1", "recipe.v1", "feed_item.v1"}) {
+                           "product.v1", "recipe.v1", "feed_item.v1", "scholarly_article.v1"}) {
     INFO(name);
     const std::string_view text = EmbeddedSchema(name);
     REQUIRE(!text.empty());

@@ -123,10 +123,12 @@ TEST_CASE("a hostile glob pattern matches in bounded time") {
   CHECK(GlobMatch(wild, url + "b"));
 }
 
-TEST_CASE("the default registry routes HTML to schema.org and feeds to the feed parser") {
+TEST_CASE("the default registry routes HTML to schema.org and citation_meta, feeds to the feed parser") {
   const ParserRegistry r = DefaultParserRegistry();
-  CHECK(Names(r.Match("https://a.example/", "text/html")) == Strings{"schema.org"});
-  CHECK(Names(r.Match("https://a.example/", "application/xhtml+xml")) == Strings{"schema.org"});
+  CHECK(Names(r.Match("https://a.example/", "text/html")) ==
+        Strings{"schema.org", "citation_meta"});
+  CHECK(Names(r.Match("https://a.example/", "application/xhtml+xml")) ==
+        Strings{"schema.org", "citation_meta"});
   for (const char* t : {"application/rss+xml", "application/atom+xml", "application/xml",
                         "text/xml; charset=utf-8"}) {
     CAPTURE(t);

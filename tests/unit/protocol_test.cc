@@ -42,7 +42,13 @@ TEST_CASE("protocol: decoders name the bad field") {
   CHECK(s.message().find("HELLO.contributor") != std::string::npos);
   s = DecodeHello(json{{"contributor", std::string(64, 'A')}, {"worker_id", "w"}, {"capacity", 1}}, &h);
   CHECK(s.message().find("HELLO.contributor") != std::string::npos);  // upper-case hex refused
-  CHECK(DecodeHello(json{{"contributor", std::string(64, 'a')}, {"worker_id", "w"}, {"capacity", 1}}, &h).ok());
+  // The key proof is required (docs/protocol.md, HELLO).
+  s = DecodeHello(json{{"contributor", std::string(64, 'a')}, {"worker_id", "w"}, {"capacity", 1}}, &h);
+  CHECK(s.message().find("HELLO.at_ms") != std::string::npos);
+  CHECK(DecodeHello(json{{"contributor", std::string(64, 'a')}, {"worker_id", "w"}, {"capacity", 1},
+                         {"at_ms", 1}, {"proof", std::string(128, 'b')}},
+                    &h)
+            .ok());
 
   LeaseMsg lease;
   lease.lease_id = 3;
