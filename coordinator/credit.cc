@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/crypto.h"
 #include "parsers/language.h"
 #include "parsers/minhash.h"
 #include "parsers/quality.h"
@@ -54,7 +55,11 @@ void CreditBook::SaveTrust(const std::string& contributor, const Trust& t) {
 
 double CreditBook::SampleRate(const Trust& t) const {
   if (t.streak >= options_.trust_after) return options_.trusted_rate;
-  return t.disagreements > 0 || t.penalties > 0 ? 1.0 : options_.new_rate;
+  // A key's work is checked page by page until it has agreed once (BOINC
+  // replicates a new host's first results), and again after it lost a check
+  // or sent a bad batch.
+  if (t.agreements == 0 || t.disagreements > 0 || t.penalties > 0) return 1.0;
+  return options_.new_rate;
 }
 
 void CreditBook::NoteAgreement(const std::string& contributor, bool agreed) {
@@ -73,7 +78,7 @@ void CreditBook::NoteAgreement(const std::string& contributor, bool agreed) {
 
 void CreditBook::Penalize(const std::string& contributor, const std::string& /*why*/, int64_t) {
   Trust t = TrustOf(contributor);
-  t.reputation += options_.reputation_alpha * (0.0 - t.reputation);
+  t.reputation *= 0.5;  // provable misbehaviour weighs more than one lost check
   ++t.penalties;
   t.streak = 0;
   SaveTrust(contributor, t);
@@ -240,8 +245,7 @@ bool CreditBook::Agree(const Item& a, const Item& b) const {
 void CreditBook::OnVerifyAnswer(const VerifyAnswer& answer, const CreditPolicy& policy,
                                 int64_t now) {
   Stmt& c = db_->Cached(
-      "SELECT item_id, crawl_id, host_id, url, round, COALESCE(first_answer,0), state "
-      "FROM checks WHERE id=?");
+      "SELECT item_id, crawl_id, host_id, url, round, state FROM checks WHERE id=?");
   c.Bind(1, answer.check_id);
   if (!c.Step()) {
     c.Reset();
@@ -249,18 +253,40 @@ void CreditBook::OnVerifyAnswer(const VerifyAnswer& answer, const CreditPolicy& 
   }
   const int64_t orig_id = c.Int(0), crawl_id = c.Int(1), host_id = c.Int(2);
   const std::string url = c.Text(3);
-  const int64_t round = c.Int(4), first_id = c.Int(5);
-  const bool open = c.TextView(6) == "open";
+  const int64_t round = c.Int(4);
+  const bool open = c.TextView(5) == "open";
   c.Reset();
-  if (!answer.fetched) {
-    // The verifier could not fetch the page: nothing to compare. The page's
-    // own credit settles when its window closes.
-    if (open) {
-      db_->Cached("UPDATE checks SET state='unanswered', verdict=? WHERE id=?")
-          .Bind(1, "verifier " + answer.contributor.substr(0, 16) + " could not fetch")
-          .Bind(2, answer.check_id)
-          .Run();
+  if (answer.outcome == VerifyAnswer::Outcome::kFailed) {
+    // A transient failure says nothing about the page: someone else tries
+    // (the same round, avoiding the same contributors plus this one), a few
+    // times; then the page's own credit settles when its window closes.
+    if (!open) return;
+    Stmt& tries = db_->Cached(
+        "UPDATE checks SET attempts=attempts+1 WHERE id=? RETURNING attempts, "
+        "(SELECT COALESCE(avoid,'') FROM frontier WHERE id=checks.frontier_id)");
+    tries.Bind(1, answer.check_id);
+    int64_t attempts = options_.max_check_attempts;
+    std::string avoid;
+    if (tries.Step()) {
+      attempts = tries.Int(0);
+      avoid = tries.Text(1);
     }
+    tries.Reset();
+    if (attempts < options_.max_check_attempts) {
+      const int64_t row = frontier_->AddVerification(crawl_id, host_id, url, answer.check_id,
+                                                     static_cast<int>(round) * 10 + static_cast<int>(attempts),
+                                                     avoid + "," + answer.contributor);
+      db_->Cached("UPDATE checks SET frontier_id=?, deadline=? WHERE id=?")
+          .Bind(1, row)
+          .Bind(2, now + options_.window_ms)
+          .Bind(3, answer.check_id)
+          .Run();
+      return;
+    }
+    db_->Cached("UPDATE checks SET state='unanswered', verdict=? WHERE id=?")
+        .Bind(1, "no verifier could fetch the page")
+        .Bind(2, answer.check_id)
+        .Run();
     return;
   }
   Item v;
@@ -269,8 +295,15 @@ void CreditBook::OnVerifyAnswer(const VerifyAnswer& answer, const CreditPolicy& 
   v.url = url;
   v.crawl_id = crawl_id;
   v.frontier_id = answer.frontier_id;
-  v.text_sha256 = answer.text_sha256;
-  v.simhash = SimHash64(NormalizeForDedup(answer.text));
+  if (answer.outcome == VerifyAnswer::Outcome::kPage) {
+    v.text_sha256 = answer.text_sha256;
+    v.simhash = SimHash64(NormalizeForDedup(answer.text));
+  } else {
+    // No page where one was stored: it agrees with no text (and with another
+    // verifier that found the same thing).
+    v.text_sha256 = Sha256Hex("no page: " + answer.other);
+    v.simhash = ~SimHash64(NormalizeForDedup(answer.other));
+  }
   v.units = policy.per_verification;
   v.check_id = answer.check_id;
   v.id = InsertItem("verify", crawl_id, answer.frontier_id, 0, v.contributor, url, v.text_sha256,
@@ -290,61 +323,68 @@ void CreditBook::OnVerifyAnswer(const VerifyAnswer& answer, const CreditPolicy& 
     if (open) close("inconclusive", "the checked page was settled before the answer");
     return;
   }
-  const bool agrees_with_orig = Agree(orig, v);
-  if (round == 1) {
-    if (agrees_with_orig) {
-      close("agreed", "2 of 2 agree");
-      Settle(orig, true, orig.kind + ":verified", now);
-      Settle(v, true, "verify", now);
-      NoteAgreement(orig.contributor, true);
-      NoteAgreement(v.contributor, true);
+  // Every answer so far: the page, then the verifiers in the order they came.
+  std::vector<Item> answers = {orig};
+  Stmt& prior = db_->Cached(
+      "SELECT id FROM credit_items WHERE check_id=? AND kind='verify' AND state='pending' AND id<>? "
+      "ORDER BY id");
+  prior.Bind(1, answer.check_id).Bind(2, v.id);
+  std::vector<int64_t> prior_ids;
+  while (prior.Step()) prior_ids.push_back(prior.Int(0));
+  prior.Reset();
+  for (int64_t id : prior_ids) {
+    Item p;
+    if (LoadItem(id, &p)) answers.push_back(std::move(p));
+  }
+  // The first earlier answer the new one agrees with forms the deciding
+  // pair: the answers that agree with it win, every other one loses.
+  size_t match = answers.size();
+  for (size_t i = 0; i < answers.size() && match == answers.size(); ++i) {
+    if (Agree(answers[i], v)) match = i;
+  }
+  answers.push_back(v);
+  if (match == answers.size() - 1) {
+    // No two answers agree yet: one more contributor, one not asked so far.
+    if (static_cast<int>(answers.size()) < options_.max_answers) {
+      std::string avoid;
+      for (const Item& a : answers) avoid += (avoid.empty() ? "" : ",") + a.contributor;
+      orig.check_id = answer.check_id;
+      OpenCheck(orig, host_id, static_cast<int>(round) + 1, avoid, now);
       return;
     }
-    // Disagreement: a third contributor decides.
-    db_->Cached("UPDATE checks SET first_answer=? WHERE id=?").Bind(1, v.id).Bind(2, answer.check_id).Run();
-    orig.check_id = answer.check_id;
-    OpenCheck(orig, host_id, 2, orig.contributor + "," + v.contributor, now);
+    // Nobody could confirm the page: it earns nothing, and since nobody can
+    // tell who was wrong, no one's reputation changes and no one is paid.
+    close("inconclusive", "no two of " + std::to_string(answers.size()) + " agree");
+    Settle(orig, false, "rejected:unverifiable", now, /*pay=*/false);
+    for (size_t i = 1; i < answers.size(); ++i) Settle(answers[i], true, "verify:inconclusive", now, false);
     return;
   }
-  Item first;
-  const bool have_first = LoadItem(first_id, &first);
-  const bool agrees_with_first = have_first && Agree(first, v);
-  if (agrees_with_orig && !agrees_with_first) {
-    close("decided", "2 of 3 agree with the page");
-    Settle(orig, true, orig.kind + ":verified", now);
-    Settle(v, true, "verify", now);
-    NoteAgreement(orig.contributor, true);
-    NoteAgreement(v.contributor, true);
-    if (have_first) {
-      Settle(first, false, "rejected:outvoted", now);
-      NoteAgreement(first.contributor, false);
-      Forfeit(first.contributor, first.id, now);
+  const Item& anchor = answers[match];
+  const bool page_wins = Agree(anchor, orig);
+  close("decided", std::string(page_wins ? "the page" : "the re-fetches") + " won, " +
+                       std::to_string(answers.size()) + " answers");
+  if (answers.size() == 2) close("agreed", "2 of 2 agree");
+  for (size_t i = 0; i < answers.size(); ++i) {
+    const Item& a = answers[i];
+    const bool wins = i == match || i + 1 == answers.size() || Agree(anchor, a);
+    if (wins) {
+      Settle(a, true, i == 0 ? a.kind + ":verified" : "verify", now);
+      NoteAgreement(a.contributor, true);
+    } else {
+      Settle(a, false, "rejected:outvoted", now);
+      NoteAgreement(a.contributor, false);
+      Forfeit(a.contributor, a.id, now);
     }
-  } else if (agrees_with_first && !agrees_with_orig) {
-    close("decided", "2 of 3 disagree with the page");
-    Settle(orig, false, "rejected:outvoted", now);
-    NoteAgreement(orig.contributor, false);
-    Forfeit(orig.contributor, orig.id, now);
-    Settle(first, true, "verify", now);
-    Settle(v, true, "verify", now);
-    NoteAgreement(first.contributor, true);
-    NoteAgreement(v.contributor, true);
-  } else {
-    // All three alike (the first pair was just past the threshold) or all
-    // three different (a page that changes a lot): nobody is at fault.
-    close("inconclusive", agrees_with_orig ? "3 of 3 close" : "no two of 3 agree");
-    Settle(orig, true, orig.kind, now);
-    if (have_first) Settle(first, true, "verify", now);
-    Settle(v, true, "verify", now);
   }
 }
 
-void CreditBook::Settle(const Item& item, bool accepted, const std::string& reason, int64_t now) {
+void CreditBook::Settle(const Item& item, bool accepted, const std::string& reason, int64_t now,
+                        bool pay) {
   LedgerEntry e;
   e.contributor = item.contributor;
   e.task = item.url;
   e.content = "sha256:" + item.text_sha256;
-  e.credit = accepted ? item.units : 0;
+  e.credit = accepted && pay ? item.units : 0;
   e.reason = reason;
   int64_t seq = 0;
   if (Status s = ledger_->Append(e, now, &seq); !s.ok()) {
@@ -410,6 +450,24 @@ int64_t CreditBook::Sweep(int64_t now, int64_t limit) {
         .Bind(1, check)
         .Run();
     if (row != 0) frontier_->DropVerification(row);
+    // Answers that disagreed with the page and were never resolved: the page
+    // is unverifiable (no credit, no blame), as after max_answers.
+    std::vector<int64_t> answered;
+    Stmt& verifies = db_->Cached(
+        "SELECT id FROM credit_items WHERE check_id=? AND kind='verify' AND state='pending'");
+    verifies.Bind(1, check);
+    while (verifies.Step()) answered.push_back(verifies.Int(0));
+    verifies.Reset();
+    if (answered.empty()) continue;
+    Stmt& page = db_->Cached("SELECT item_id FROM checks WHERE id=?");
+    page.Bind(1, check);
+    const int64_t page_item = page.Step() ? page.Int(0) : 0;
+    page.Reset();
+    Item item;
+    if (LoadItem(page_item, &item)) Settle(item, false, "rejected:unverifiable", now, false);
+    for (int64_t id : answered) {
+      if (LoadItem(id, &item)) Settle(item, true, "verify:inconclusive", now, false);
+    }
   }
   std::vector<int64_t> due;
   Stmt& s = db_->Cached(

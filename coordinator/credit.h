@@ -18,12 +18,18 @@
 // carrying the check's id (Frontier::AddVerification), to a contributor other
 // than its author. Agreement: same text hash, or SimHash distance of the
 // normalized texts at most `max_simhash_distance` (pages that change a
-// little between fetches). A disagreement opens round 2 with a third
-// contributor, and two of three decide; three mutually different answers
-// are inconclusive and cost nobody anything.
-// Sampling adapts per contributor (BOINC-style): `new_rate` until
-// `trust_after` agreements in a row, `trusted_rate` after; a lost check
-// resets the streak. Reputation is an exponential moving average of
+// little between fetches). Until two answers agree, the next round asks a
+// contributor not asked yet; the first agreeing pair decides: the answers
+// that agree with it win, every other one loses (rejected, reputation down,
+// its contributor forfeits what it has pending). Usually that is 2 of 2, or
+// 2 of 3. After max_answers answers with no two alike, the page is
+// unverifiable: no credit for it or its re-fetches, and no blame. A check
+// that outlives every available verifier expires the same way once it has a
+// disagreement (none yet: the page settles with its window).
+// Sampling adapts per contributor (BOINC-style): every page until the first
+// agreement, `new_rate` until `trust_after` agreements in a row,
+// `trusted_rate` after; a lost check or a bad batch resets the streak and
+// brings back checking every page. Reputation is an exponential moving average of
 // agreement (1) and lost checks or provable misbehaviour (0). A contributor
 // on probation (streak below trust_after) earns credit for at most
 // `probation_daily_pages` pages per UTC day.
@@ -56,6 +62,8 @@ struct VerificationOptions {
   // part) for this long is given up, so crawls do not wait out the window.
   int64_t orphan_ms = 20000;
   int max_simhash_distance = 12;  // of 64 bits: the texts still agree
+  int max_check_attempts = 3;     // re-fetches per round that failed transiently before giving up
+  int max_answers = 5;            // the page and up to 4 re-fetches; no two alike: unverifiable
   int64_t probation_daily_pages = 5000;  // credited pages per UTC day while on probation
   double reputation_alpha = 0.1;  // weight of the newest observation in the moving average
   uint64_t seed = 0;              // 0: from std::random_device
@@ -92,7 +100,14 @@ struct VerifyAnswer {
   std::string contributor;
   int64_t check_id = 0;
   int64_t frontier_id = 0;  // the verification row
-  bool fetched = false;     // a page came back (no fetch error, status 2xx)
+  // What the re-fetch found: kPage (a page: its text is compared), kOther
+  // (a definite answer that is no page -- a 404, a redirect, not HTML, an
+  // opt-out -- which contradicts the stored page), kFailed (a transient
+  // failure -- 5xx, timeout, network -- that says nothing: the check is
+  // re-issued to someone else, up to max_check_attempts times).
+  enum class Outcome { kPage, kOther, kFailed };
+  Outcome outcome = Outcome::kFailed;
+  std::string other;        // kOther: what came back instead ("http_404", "redirect", ...)
   std::string text;
   std::string text_sha256;
 };
@@ -114,7 +129,8 @@ class CreditBook {
   // A verification row came back (whatever its outcome).
   void OnVerifyAnswer(const VerifyAnswer& answer, const CreditPolicy& policy, int64_t now);
   // A batch the contributor provably sent was refused (bad content, replay,
-  // a forged signature from a session that proved its key): reputation drops.
+  // a forged signature, a stolen lease): reputation halves, and the
+  // contributor is a suspect (every page checked) until it earns trust again.
   void Penalize(const std::string& contributor, const std::string& why, int64_t now);
   void NoteAgreement(const std::string& contributor, bool agreed);
 
@@ -124,9 +140,9 @@ class CreditBook {
 
   Trust TrustOf(const std::string& contributor);
   CreditSummary SummaryOf(const std::string& contributor);
-  // new_rate on probation, trusted_rate once trusted, and 1 (every page)
-  // for a contributor that lost a check or was penalized and has not yet
-  // earned trust_after agreements in a row since.
+  // trusted_rate once trusted (trust_after agreements in a row); otherwise
+  // 1 (every page) until the contributor's first agreement and for one that
+  // lost a check or was penalized, new_rate for the rest of probation.
   double SampleRate(const Trust& t) const;
   // "" when quality_score, the four filter verdicts and the language code in
   // `extras` are what the coordinator computes from `text`; else what differs.
@@ -143,7 +159,9 @@ class CreditBook {
                      const std::string& text_sha256, uint64_t simhash, int64_t units,
                      int64_t check_id, int64_t now);
   bool LoadItem(int64_t id, Item* out);
-  void Settle(const Item& item, bool accepted, const std::string& reason, int64_t now);
+  // Appends the item's ledger entry (its units, or 0 when rejected or !pay).
+  void Settle(const Item& item, bool accepted, const std::string& reason, int64_t now,
+              bool pay = true);
   // Rejects everything the contributor still has pending (a lost check).
   void Forfeit(const std::string& contributor, int64_t except_item, int64_t now);
   void OpenCheck(const Item& item, int64_t host_id, int round, const std::string& avoid,

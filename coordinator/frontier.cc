@@ -665,10 +665,19 @@ void Frontier::Refetch(int64_t frontier_id) {
       .Bind(1, clock_->NowMs())
       .Bind(2, frontier_id)
       .Run();
-  if (db_->Changes() > 0) {
-    db_->Cached("UPDATE hosts SET queued=queued+1 WHERE id=(SELECT host_id FROM frontier WHERE id=?)")
-        .Bind(1, frontier_id)
-        .Run();
+  if (db_->Changes() == 0) return;
+  Stmt& row = db_->Cached(
+      "UPDATE hosts SET queued=queued+1 WHERE id=(SELECT host_id FROM frontier WHERE id=?1) "
+      "RETURNING crawl_id");
+  row.Bind(1, frontier_id);
+  const int64_t crawl_id = row.Step() ? row.Int(0) : 0;
+  row.Reset();
+  // A crawl that finished while the withdrawn page's credit was pending is
+  // not done any more: its dataset lacks that page until it is fetched again.
+  CrawlRuntime* rt = runtime(crawl_id);
+  if (rt != nullptr && rt->info.state == "done" &&
+      store_->SetCrawlState(rt->info.name, "running", clock_->NowMs()).ok()) {
+    rt->info.state = "running";
   }
 }
 
@@ -1102,9 +1111,11 @@ std::vector<std::string> Frontier::FinishIdleCrawls() {
     if (auto it = intake_per_crawl_.find(id); it != intake_per_crawl_.end() && it->second > 0) {
       continue;  // URLs still wait in the intake
     }
+    // Open re-fetch checks can still withdraw a page (and queue it again).
     Stmt s = db_->Prepare(
         "SELECT EXISTS(SELECT 1 FROM frontier WHERE crawl_id=?1 AND state IN ('queued','leased')) "
-        "OR EXISTS(SELECT 1 FROM leases WHERE crawl_id=?1 AND state='active')");
+        "OR EXISTS(SELECT 1 FROM leases WHERE crawl_id=?1 AND state='active') "
+        "OR EXISTS(SELECT 1 FROM checks WHERE crawl_id=?1 AND state='open')");
     s.Bind(1, id);
     s.Step();
     const bool busy = s.Int(0) != 0;

@@ -264,7 +264,7 @@ Ingest::PageOutcome Ingest::ApplyPages(const ActiveLease& lease, const CrawlInfo
   Stmt& row = db->Cached(
       "SELECT state, lease_id, depth, redirects, attempts, kind, visits, "
       "COALESCE(text_sha256,''), COALESCE(interval_ms,0), url, COALESCE(via,''), "
-      "COALESCE(verify_id,0) FROM frontier WHERE id=? AND crawl_id=?");
+      "COALESCE(verify_id,0), COALESCE(reason,'') FROM frontier WHERE id=? AND crawl_id=?");
   // A finished row's next visit is cleared here and set again below only for
   // a page visit (stored or unchanged) or a sitemap: a revisit that ends any
   // other way (redirect, opt-out, failure) must not leave the past due time
@@ -311,6 +311,9 @@ Ingest::PageOutcome Ingest::ApplyPages(const ActiveLease& lease, const CrawlInfo
     const std::string url = row.Text(9);
     const std::string via = row.Text(10);
     const int64_t check_id = row.Int(11);
+    // A page whose record was withdrawn (a lost check) is fetched again; the
+    // withdrawn copy's links cannot be trusted, so this visit's are admitted.
+    const bool refetch = row.TextView(12) == "refetch";
     row.Reset();
     // Accept the work if the URL is still ours, or back in the queue after our
     // lease lapsed and nobody else has been given it (the row keeps the id of
@@ -339,7 +342,15 @@ Ingest::PageOutcome Ingest::ApplyPages(const ActiveLease& lease, const CrawlInfo
         answer.contributor = contributor;
         answer.check_id = check_id;
         answer.frontier_id = e.task_id;
-        answer.fetched = reason.empty() && e.status >= 200 && e.status < 300;
+        if (reason.empty() && e.status >= 200 && e.status < 300) {
+          answer.outcome = VerifyAnswer::Outcome::kPage;
+        } else if (IsRetryable(reason, e.status) || reason == "deferred" || reason == "too_large" ||
+                   reason == "blocked_address" || reason == "tls_error") {
+          answer.outcome = VerifyAnswer::Outcome::kFailed;
+        } else {
+          answer.outcome = VerifyAnswer::Outcome::kOther;
+          answer.other = reason.empty() ? "http_" + std::to_string(e.status) : reason;
+        }
         answer.text = e.text;
         answer.text_sha256 = e.text_sha256;
         credit_->OnVerifyAnswer(answer, spec.credit, now);
@@ -462,7 +473,7 @@ Ingest::PageOutcome Ingest::ApplyPages(const ActiveLease& lease, const CrawlInfo
     if (reason == "sitemap") StoreCaptureAndStructured(lease, contributor, e, url, 0);
     if (reason.empty() || reason == "noindex" || reason == "noai" || reason == "tdm_reserved" ||
         reason == "non_canonical") {
-      if (visits == 0) frontier_->Admit(lease.crawl_id, e.outlinks, depth + 1);
+      if (visits == 0 || refetch) frontier_->Admit(lease.crawl_id, e.outlinks, depth + 1);
     }
     if (!canonical_target.empty()) frontier_->Admit(lease.crawl_id, {canonical_target}, depth);
     if (reason == "redirect" && !e.location.empty()) {

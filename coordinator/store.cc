@@ -241,10 +241,10 @@ CREATE TABLE IF NOT EXISTS checks(
   host_id INTEGER NOT NULL,
   url TEXT NOT NULL,
   round INTEGER NOT NULL,
-  first_answer INTEGER,
   state TEXT NOT NULL CHECK(state IN ('open','agreed','decided','inconclusive','unanswered','expired')),
   verdict TEXT,
   frontier_id INTEGER,
+  attempts INTEGER NOT NULL DEFAULT 0,
   opened_at INTEGER NOT NULL,
   deadline INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS checks_open ON checks(deadline) WHERE state='open';
@@ -390,7 +390,9 @@ Status Store::SetCrawlState(const std::string& name, const std::string& state, i
   const std::string& from = c.state;
   const bool allowed = (from == "running" && (state == "paused" || state == "cancelled" ||
                                               state == "done")) ||
-                       (from == "paused" && (state == "running" || state == "cancelled"));
+                       (from == "paused" && (state == "running" || state == "cancelled")) ||
+                       // A withdrawn page reopens a finished crawl (Frontier::Refetch).
+                       (from == "done" && state == "running");
   if (!allowed) {
     return Status::Error("bad_state", "crawl '" + name + "' is " + from + "; it cannot become " +
                                           state);

@@ -54,6 +54,7 @@ void Cluster::StartSite() {
     argv.push_back("--dir");
     argv.push_back(options_.fixture_dir);
   }
+  if (options_.changing_pages) argv.push_back("--changing");
   site_proc_ = std::make_unique<Process>(Process::Start(argv, dir_ + "/site.log"));
   REQUIRE(WaitUntil([&] { return !ReadFile(port_file).empty(); }, std::chrono::seconds(10)));
   site_port_ = std::stoi(ReadFile(port_file));
@@ -108,6 +109,7 @@ void Cluster::StartCoordinator() {
                                    std::to_string(options_.heartbeat_ms), "--lease-size",
                                    std::to_string(options_.lease_size), "--lease-ttl-ms", "20000"};
   if (options_.plaintext) argv.push_back("--plaintext");
+  argv.insert(argv.end(), options_.coordinator_args.begin(), options_.coordinator_args.end());
   coordinator_ = std::make_unique<Process>(Process::Start(argv, dir_ + "/coordinator.log"));
   if (!options_.plaintext) {
     REQUIRE(WaitUntil([&] { return coordinator_key().size() == 40; }, std::chrono::seconds(10)));

@@ -41,6 +41,8 @@ struct ClusterOptions {
   // Serve this directory (fixture_server --dir) instead of the generated site.
   std::string fixture_dir;
   int retry_after_s = 2;
+  bool changing_pages = false;  // fixture_server --changing
+  std::vector<std::string> coordinator_args;  // extra flags for the coordinator
 };
 
 // One request as multihost_server logged it.

@@ -29,6 +29,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -176,6 +177,10 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
   app.add_option("--dir", serve_dir, "Serve this directory's files instead of the generated site");
+  bool changing = false;
+  app.add_flag("--changing", changing,
+               "HTML pages change a little on every request (a timestamp and a rotating ad "
+               "after the first heading), like live pages");
   CLI11_PARSE(app, argc, argv);
 
   // Block the stop signals before any thread exists so all threads inherit
@@ -206,8 +211,9 @@ int main(int argc, char** argv) {
   server.set_keep_alive_timeout(2);
 
   // GET handlers also answer HEAD (httplib omits the body).
-  server.Get(".*", [&site, &dir_site, &access_log](const httplib::Request& req,
-                                                   httplib::Response& res) {
+  std::atomic<int64_t> requests{0};
+  server.Get(".*", [&site, &dir_site, &access_log, changing, &requests](const httplib::Request& req,
+                                                                        httplib::Response& res) {
     const std::string& target = req.target.empty() ? req.path : req.target;
     std::optional<FixtureResponse> r = dir_site ? dir_site->Get(target) : site.Get(target);
     if (!r) {
@@ -219,6 +225,19 @@ int main(int argc, char** argv) {
       if (r->delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(r->delay_ms));
       res.status = r->status;
       for (const auto& [name, value] : r->headers) res.set_header(name, value);
+      // --changing: the end of the first paragraph after the first <h2>
+      // (main content, not boilerplate) says when and to whom it was served.
+      const size_t h2 = r->body.find("<h2");
+      const size_t p_end = h2 == std::string::npos ? h2 : r->body.find("</p>", h2);
+      if (changing && r->content_type.rfind("text/html", 0) == 0 && p_end != std::string::npos) {
+        static const char* const kNames[] = {"Ada", "Brook", "Cyrus", "Dana", "Emil"};
+        const int64_t n = ++requests;
+        const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+        r->body.insert(p_end, " Reading taken at " + std::to_string(now) + " for visitor " +
+                                  std::to_string(n) + ", " + kNames[n % 5] + ".");
+      }
       res.set_content(r->body, r->content_type.c_str());
     }
     res.set_header(kLoggedHeader, "1");

@@ -144,7 +144,7 @@ TEST_CASE("credit: a fabricated page loses 2 of 3, is withdrawn and fetched agai
   auto vc = t.LeaseAs(t.c, 1);
   REQUIRE(vc);
   REQUIRE(t.SendAs(t.c, *vc, {CreditEnv::WithText(vc->tasks[0], kArticle)}).status == "accepted");
-  CHECK(t.Str("SELECT verdict FROM checks WHERE url='http://a.test/'") == "2 of 3 disagree with the page");
+  CHECK(t.Str("SELECT verdict FROM checks WHERE url='http://a.test/'") == "the re-fetches won, 3 answers");
   // Everything A had pending is rejected; A earned nothing, B and C did.
   CHECK(t.Int("SELECT COUNT(*) FROM credit_items WHERE contributor='" + t.A() + "' AND state='accepted'") == 0);
   CHECK(t.Str("SELECT reason FROM credit_items WHERE url='http://a.test/' AND kind='page'") == "rejected:outvoted");
@@ -173,16 +173,55 @@ TEST_CASE("credit: an honest pair fetching a page that changes a little on every
   CHECK(t.credit->TrustOf(t.A()).disagreements == 0);
 }
 
-TEST_CASE("credit: three different answers are inconclusive and cost nobody") {
-  CreditEnv t(AlwaysCheck());
+TEST_CASE("credit: until two answers agree more contributors are asked, and the first agreeing pair decides") {
+  VerificationOptions o = AlwaysCheck();
+  o.max_answers = 4;
+  CreditEnv t(o);
+  SigningKey d;
+  REQUIRE(SigningKey::Generate(&d).ok());
+  t.credit->SetOnline({t.A(), t.b.public_hex(), t.c.public_hex(), d.public_hex()});
+  const std::string fake = "Alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi.";
+  t.Answer(t.env.key, fake);                                                      // A: the page, made up
+  t.Answer(t.b, "One two three four five six seven eight nine ten eleven twelve.");  // B: another lie
+  CHECK(t.Int("SELECT round FROM checks") == 2);
+  t.env.clock.Advance(250);
+  t.Answer(t.c, kArticle);  // C: the real page; still no two alike
+  CHECK(t.Int("SELECT round FROM checks") == 3);
+  t.env.clock.Advance(250);
+  t.Answer(d, kArticle);  // D agrees with C: C and D win, A and B lose
+  CHECK(t.Str("SELECT state FROM checks") == "decided");
+  CHECK(t.Str("SELECT reason FROM credit_items WHERE contributor='" + t.A() + "'") == "rejected:outvoted");
+  CHECK(t.Str("SELECT reason FROM credit_items WHERE contributor='" + t.b.public_hex() + "'") == "rejected:outvoted");
+  CHECK(t.LedgerCredit(t.c.public_hex()) == CreditPolicy().per_verification);
+  CHECK(t.LedgerCredit(d.public_hex()) == CreditPolicy().per_verification);
+  CHECK(t.credit->TrustOf(t.A()).disagreements == 1);
+  CHECK(t.credit->TrustOf(t.b.public_hex()).disagreements == 1);
+}
+
+TEST_CASE("credit: a page nobody can confirm is unverifiable: no credit, and no blame") {
+  VerificationOptions o = AlwaysCheck();
+  o.max_answers = 3;
+  CreditEnv t(o);
   t.Answer(t.env.key, "Alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi.");
   t.Answer(t.b, "One two three four five six seven eight nine ten eleven twelve thirteen.");
+  t.env.clock.Advance(250);
   t.Answer(t.c, "Red orange yellow green blue indigo violet black white grey brown pink.");
   CHECK(t.Str("SELECT state || '/' || verdict FROM checks") == "inconclusive/no two of 3 agree");
-  CHECK(t.LedgerCredit(t.A()) == CreditPolicy().per_page);
+  CHECK(t.Str("SELECT reason FROM credit_items WHERE kind='page'") == "rejected:unverifiable");
+  CHECK(t.Int("SELECT COALESCE(SUM(credit),0) FROM ledger") == 0);
   for (const SigningKey* k : {&t.env.key, &t.b, &t.c}) {
     CHECK(t.credit->TrustOf(k->public_hex()).disagreements == 0);
   }
+  // An unresolved disagreement whose check expires ends the same way.
+  CreditEnv e(AlwaysCheck());
+  e.Answer(e.env.key, "Alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi.");
+  e.Answer(e.b, kArticle);
+  e.credit->SetOnline({e.A(), e.b.public_hex()});  // no third contributor left
+  e.env.clock.Advance(VerificationOptions().orphan_ms);
+  e.Sweep();
+  CHECK(e.Str("SELECT state FROM checks") == "expired");
+  CHECK(e.Str("SELECT reason FROM credit_items WHERE kind='page'") == "rejected:unverifiable");
+  CHECK(e.credit->TrustOf(e.A()).disagreements == 0);
 }
 
 TEST_CASE("credit: unchecked pages are accepted when their window closes, and probation caps a day's credit") {
@@ -191,6 +230,7 @@ TEST_CASE("credit: unchecked pages are accepted when their window closes, and pr
   o.window_ms = 5000;
   o.probation_daily_pages = 2;
   CreditEnv t(o);
+  t.credit->NoteAgreement(t.A(), true);  // past the every-page stage of a fresh key
   t.Answer(t.env.key, kArticle, {"http://a.test/2", "http://a.test/3"});
   const char* others[] = {
       "Train timetables change on Sunday: the early service to the coast now leaves at six, and "
@@ -219,6 +259,7 @@ TEST_CASE("credit: the spec's credit policy prices pages, bytes and text") {
   o.new_rate = 0;
   o.window_ms = 1000;
   CreditEnv t(o, R"(,"credit":{"per_page":7,"per_body_kib":3,"per_text_kib":0,"per_verification":1})");
+  t.credit->NoteAgreement(t.A(), true);
   auto l = t.LeaseAs(t.env.key, 1);
   REQUIRE(l);
   ResultEntry e = CreditEnv::WithText(l->tasks[0], kArticle);
@@ -282,7 +323,11 @@ TEST_CASE("credit: sampling is new_rate on probation, trusted_rate after trust_a
   o.trust_after = 20;
   CreditEnv t(o);
   Trust fresh;
-  CHECK(t.credit->SampleRate(fresh) == 0.5);
+  CHECK(t.credit->SampleRate(fresh) == 1.0);  // every page until a first agreement
+  Trust agreed_once;
+  agreed_once.agreements = 1;
+  agreed_once.streak = 1;
+  CHECK(t.credit->SampleRate(agreed_once) == 0.5);
   Trust trusted;
   trusted.streak = 20;
   CHECK(t.credit->SampleRate(trusted) == 0.03);
@@ -304,6 +349,7 @@ TEST_CASE("credit: sampling is new_rate on probation, trusted_rate after trust_a
   VerificationOptions half = AlwaysCheck();
   half.new_rate = 0.5;
   CreditEnv m(half);
+  m.credit->NoteAgreement(m.A(), true);  // past the first-agreement stage
   std::vector<std::string> links;
   for (int i = 0; i < 200; ++i) links.push_back("http://a.test/p" + std::to_string(i));
   m.Answer(m.env.key, kArticle, links);
