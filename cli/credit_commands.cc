@@ -44,16 +44,11 @@ bool IsLowerHex(const std::string& s, size_t len) {
 // key proof), then `command`, and the first reply that is not a HEARTBEAT.
 class ProtocolClient {
  public:
-  ProtocolClient(const std::string& endpoint, const std::string& curve_key, bool plaintext)
+  ProtocolClient(const std::string& endpoint, const std::string& curve_key, bool plaintext,
+                 const SigningKey& key)
       : socket_(context_, zmq::socket_type::dealer) {
     socket_.set(zmq::sockopt::linger, 0);
-    if (!plaintext) {
-      char pub[41], sec[41];
-      zmq_curve_keypair(pub, sec);  // a fresh transport key, as workers use
-      socket_.set(zmq::sockopt::curve_serverkey, curve_key);
-      socket_.set(zmq::sockopt::curve_publickey, std::string(pub));
-      socket_.set(zmq::sockopt::curve_secretkey, std::string(sec));
-    }
+    if (!plaintext) SetCurveClientKeys(socket_, curve_key, key);
     socket_.connect(endpoint);
   }
 
@@ -284,7 +279,7 @@ int CreditCommands::ReceiptGet() {
   SigningKey key;
   if (Status s = SigningKey::LoadFromFile(key_path_, &key); !s.ok()) return Fail(s);
   try {
-    ProtocolClient client(coordinator_, curve_key_, plaintext_);
+    ProtocolClient client(coordinator_, curve_key_, plaintext_, key);
     HelloMsg hello;
     hello.contributor = key.public_hex();
     hello.worker_id = "receipt-" + RandomHex(6);

@@ -281,6 +281,23 @@ int main(int argc, char** argv) {
                     "base lease lifetime before it is re-issued")
       ->capture_default_str()
       ->check(CLI::Range(1000, 3600000));
+  std::string admission = "open";
+  coord->add_option("--admission", admission,
+                    "open: any contributor key may join (new keys on probation); allowlist: only "
+                    "the keys in --allowlist")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"open", "allowlist"}));
+  coord->add_option("--allowlist", copt.allowlist_path,
+                    "file of contributor public keys (64 hex each, one per line, # comments); "
+                    "re-read when it changes");
+  coord->add_option("--max-message-rate", copt.max_message_rate,
+                    "messages per second one connection may send (bursts of twice that)")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 1e6));
+  coord->add_option("--max-outstanding-leases", copt.max_outstanding_leases,
+                    "leases one connection may hold at once")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{100000}));
   coord->add_option("--expired-quiet-ms", copt.lease_limits.expired_quiet_ms,
                     "after a lease expires, its host rests this long (the longest a fetch takes)")
       ->capture_default_str()
@@ -463,6 +480,10 @@ int main(int argc, char** argv) {
   if (coord->parsed()) {
     copt.db_path = db;
     copt.log_level = Level(verbose, quiet);
+    if (Status s = ParseAdmissionMode(admission, &copt.admission); !s.ok()) return Fail(s);
+    if (copt.plaintext && copt.admission == AdmissionMode::kAllowlist) {
+      return Fail("--admission allowlist needs CurveZMQ: drop --plaintext");
+    }
     if (!coord_specs.empty()) {
       Store store;
       if (Status s = Store::Open(db, &store); !s.ok()) return Fail(s);

@@ -135,9 +135,14 @@ bool CreditBook::LoadItem(int64_t id, Item* out) {
 void CreditBook::OnStoredPage(const StoredPage& page, const CreditPolicy& policy, int64_t now) {
   Trust t = TrustOf(page.contributor);
   const std::string& text = page.text != nullptr ? *page.text : std::string();
+  // body_bytes is the worker's claim (checked against the body when bodies
+  // are stored); paid for up to 64 MiB, and no item can exceed what the
+  // ledger represents exactly.
+  const int64_t body_kib = std::clamp<int64_t>(page.body_bytes, 0, int64_t{64} << 20) / 1024;
   int64_t units = page.duplicate ? 0
-                                 : policy.per_page + policy.per_body_kib * (page.body_bytes / 1024) +
+                                 : policy.per_page + policy.per_body_kib * body_kib +
                                        policy.per_text_kib * static_cast<int64_t>(text.size() / 1024);
+  units = std::min(units, kMaxLedgerCredit);
   if (t.probation && units > 0) {
     // A fresh key earns at most so much a day: a flood of new identities
     // cannot outrun verification.
@@ -287,6 +292,9 @@ void CreditBook::OnVerifyAnswer(const VerifyAnswer& answer, const CreditPolicy& 
         .Bind(1, "no verifier could fetch the page")
         .Bind(2, answer.check_id)
         .Run();
+    // An earlier answer that disagreed stays unresolved: the page cannot be
+    // paid as if it had been confirmed (nor anyone blamed).
+    SettleUnresolved(answer.check_id, now);
     return;
   }
   Item v;
@@ -378,6 +386,27 @@ void CreditBook::OnVerifyAnswer(const VerifyAnswer& answer, const CreditPolicy& 
   }
 }
 
+void CreditBook::SettleUnresolved(int64_t check_id, int64_t now) {
+  // Answers that disagreed with the page and were never resolved: the page
+  // is unverifiable (no credit, no blame), as after max_answers.
+  std::vector<int64_t> answered;
+  Stmt& verifies = db_->Cached(
+      "SELECT id FROM credit_items WHERE check_id=? AND kind='verify' AND state='pending'");
+  verifies.Bind(1, check_id);
+  while (verifies.Step()) answered.push_back(verifies.Int(0));
+  verifies.Reset();
+  if (answered.empty()) return;
+  Stmt& page = db_->Cached("SELECT item_id FROM checks WHERE id=?");
+  page.Bind(1, check_id);
+  const int64_t page_item = page.Step() ? page.Int(0) : 0;
+  page.Reset();
+  Item item;
+  if (LoadItem(page_item, &item)) Settle(item, false, "rejected:unverifiable", now, false);
+  for (int64_t id : answered) {
+    if (LoadItem(id, &item)) Settle(item, true, "verify:inconclusive", now, false);
+  }
+}
+
 void CreditBook::Settle(const Item& item, bool accepted, const std::string& reason, int64_t now,
                         bool pay) {
   LedgerEntry e;
@@ -390,14 +419,16 @@ void CreditBook::Settle(const Item& item, bool accepted, const std::string& reas
   if (Status s = ledger_->Append(e, now, &seq); !s.ok()) {
     throw SqliteError("ledger append failed: " + s.message());
   }
+  // Once settled, units is what the ledger paid.
   db_->Cached(
-         "UPDATE credit_items SET state=?, reason=?, settled_at=?, ledger_seq=? WHERE id=? AND "
-         "state='pending'")
+         "UPDATE credit_items SET state=?, reason=?, settled_at=?, ledger_seq=?, units=? WHERE id=? "
+         "AND state='pending'")
       .Bind(1, accepted ? "accepted" : "rejected")
       .Bind(2, reason)
       .Bind(3, now)
       .Bind(4, seq)
-      .Bind(5, item.id)
+      .Bind(5, e.credit)
+      .Bind(6, item.id)
       .Run();
   if (accepted || item.kind == "verify" || item.record_id == 0) return;
   // The dataset must not keep what the network refused to pay for: the
@@ -450,24 +481,7 @@ int64_t CreditBook::Sweep(int64_t now, int64_t limit) {
         .Bind(1, check)
         .Run();
     if (row != 0) frontier_->DropVerification(row);
-    // Answers that disagreed with the page and were never resolved: the page
-    // is unverifiable (no credit, no blame), as after max_answers.
-    std::vector<int64_t> answered;
-    Stmt& verifies = db_->Cached(
-        "SELECT id FROM credit_items WHERE check_id=? AND kind='verify' AND state='pending'");
-    verifies.Bind(1, check);
-    while (verifies.Step()) answered.push_back(verifies.Int(0));
-    verifies.Reset();
-    if (answered.empty()) continue;
-    Stmt& page = db_->Cached("SELECT item_id FROM checks WHERE id=?");
-    page.Bind(1, check);
-    const int64_t page_item = page.Step() ? page.Int(0) : 0;
-    page.Reset();
-    Item item;
-    if (LoadItem(page_item, &item)) Settle(item, false, "rejected:unverifiable", now, false);
-    for (int64_t id : answered) {
-      if (LoadItem(id, &item)) Settle(item, true, "verify:inconclusive", now, false);
-    }
+    SettleUnresolved(check, now);
   }
   std::vector<int64_t> due;
   Stmt& s = db_->Cached(

@@ -2,9 +2,9 @@
 // entry, with verification by re-fetch and reputation (docs/credits.md).
 //
 // Lifecycle of a credit item (table credit_items):
-//   pending  created at ingest for every stored, non-duplicate page (and for
-//            every verification answer); settles after `window_ms` unless a
-//            check is open on it;
+//   pending  created at ingest for every stored page (zero units for a
+//            duplicate of stored content) and every verification answer;
+//            settles after `window_ms` unless a check is open on it;
 //   accepted the window closed, or a check agreed with it; its credit is
 //            appended to the ledger (reason "page", "page:verified", "verify");
 //   rejected a check decided against it, or its contributor lost a check and
@@ -62,7 +62,7 @@ struct VerificationOptions {
   // part) for this long is given up, so crawls do not wait out the window.
   int64_t orphan_ms = 20000;
   int max_simhash_distance = 12;  // of 64 bits: the texts still agree
-  int max_check_attempts = 3;     // re-fetches per round that failed transiently before giving up
+  int max_check_attempts = 3;     // re-fetches of a check that failed transiently before giving up
   int max_answers = 5;            // the page and up to 4 re-fetches; no two alike: unverifiable
   int64_t probation_daily_pages = 5000;  // credited pages per UTC day while on probation
   double reputation_alpha = 0.1;  // weight of the newest observation in the moving average
@@ -162,6 +162,8 @@ class CreditBook {
   // Appends the item's ledger entry (its units, or 0 when rejected or !pay).
   void Settle(const Item& item, bool accepted, const std::string& reason, int64_t now,
               bool pay = true);
+  // A check that ends without a decision: unverifiable if someone disagreed.
+  void SettleUnresolved(int64_t check_id, int64_t now);
   // Rejects everything the contributor still has pending (a lost check).
   void Forfeit(const std::string& contributor, int64_t except_item, int64_t now);
   void OpenCheck(const Item& item, int64_t host_id, int round, const std::string& avoid,

@@ -16,8 +16,8 @@
 // Idempotence: a batch id already accepted for the contributor is acknowledged
 // as "duplicate" with its original counts and changes nothing. A task already
 // finished through another lease is skipped (no second record, no credit).
-// Credit: every stored page that is not a duplicate becomes a pending credit
-// item (CreditBook), maybe checked by re-fetch; rows that carry a check are
+// Credit: every stored page becomes a pending credit item (CreditBook; zero
+// units for a duplicate of stored content), maybe checked by re-fetch; rows that carry a check are
 // compared with the page instead of being stored. The credits table keeps
 // the per-batch work summary: one page and its body bytes per stored record. A revisit
 // whose text is unchanged (or a 304) stores nothing and earns nothing; it

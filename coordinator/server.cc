@@ -115,6 +115,14 @@ Status CoordinatorServer::Start() {
     context_ = own_context_.get();
   }
   try {
+    if (!options_.plaintext) {
+      // The ZAP handler must be listening before the first connection.
+      if (Status s = Admission::Start(context_, options_.admission, options_.allowlist_path, log_,
+                                      &admission_);
+          !s.ok()) {
+        return s;
+      }
+    }
     socket_ = std::make_unique<zmq::socket_t>(*context_, zmq::socket_type::router);
     socket_->set(zmq::sockopt::linger, 0);
     // Hard ceiling in libzmq; the protocol's own, smaller limit gets an ERROR reply.
@@ -130,6 +138,7 @@ Status CoordinatorServer::Start() {
       if (created) log_.Info("created coordinator key pair in " + key_path);
       socket_->set(zmq::sockopt::curve_server, 1);
       socket_->set(zmq::sockopt::curve_secretkey, keys_.secret_z85);
+      socket_->set(zmq::sockopt::zap_domain, "swarmcrawl");
     }
     for (const auto& ep : options_.bind) {
       socket_->bind(ep);
@@ -143,7 +152,21 @@ Status CoordinatorServer::Start() {
   for (const auto& ep : endpoints_) {
     log_.Info("listening on " + ep + (options_.plaintext ? " (PLAINTEXT)" : " (CurveZMQ)"));
   }
-  if (!options_.plaintext) log_.Info("coordinator public key: " + keys_.public_z85);
+  if (!options_.plaintext) {
+    log_.Info("coordinator public key: " + keys_.public_z85);
+    log_.Info(admission_->mode() == AdmissionMode::kOpen
+                  ? std::string("admission: open (any contributor key; new keys on probation)")
+                  : "admission: allowlist (" + std::to_string(admission_->allowed()) + " contributors)");
+  }
+  rate_limiter_ = RateLimiter(options_.max_message_rate, 2 * options_.max_message_rate);
+  try {
+    // What `swarmcrawl credits` needs to label trust as this coordinator does.
+    store_->db()->Prepare("INSERT OR REPLACE INTO meta(key, value) VALUES('trust_after', ?)")
+        .Bind(1, std::to_string(options_.verification.trust_after))
+        .Run();
+  } catch (const SqliteError& e) {
+    return Status::Error("io", e.what());
+  }
   return Status::OK();
 }
 
@@ -198,10 +221,27 @@ void CoordinatorServer::DrainSocket() {
   std::vector<zmq::message_t> frames;
   for (int i = 0; i < 1000 && ReceiveMessage(*socket_, 8, &frames); ++i) {
     const std::string routing_id = frames[0].to_string();
+    const int64_t now = clock_->MonoMs();
+    if (!rate_limiter_.Allow(routing_id, now)) {
+      // Dropped; the peer hears why at most once a second.
+      if (rate_limiter_.ShouldWarn(routing_id, now)) {
+        SendError(routing_id, "rate_limited",
+                  "more than " + std::to_string(static_cast<int64_t>(options_.max_message_rate)) +
+                      " messages per second; messages were dropped");
+      }
+      continue;
+    }
+    std::string user_id;
+    if (!options_.plaintext && frames.size() > 1) {
+      // Connection metadata rides on the frames the peer sent, not on the
+      // routing id the ROUTER socket prepends.
+      const char* uid = zmq_msg_gets(frames[1].handle(), "User-Id");
+      if (uid != nullptr) user_id = uid;
+    }
     std::vector<std::string_view> views = FrameViews(frames);
     views.erase(views.begin());
     try {
-      Handle(routing_id, views);
+      Handle(routing_id, views, user_id);
     } catch (const std::exception& e) {
       // Last line of defence: a bug in one handler must not stop the coordinator.
       log_.Error(std::string("internal error handling a message: ") + e.what());
@@ -211,7 +251,8 @@ void CoordinatorServer::DrainSocket() {
 }
 
 void CoordinatorServer::Handle(const std::string& routing_id,
-                               const std::vector<std::string_view>& views) {
+                               const std::vector<std::string_view>& views,
+                               const std::string& user_id) {
   Envelope env;
   if (Status s = DecodeEnvelope(views, &env); !s.ok()) {
     return SendError(routing_id, s.code(), s.message());
@@ -230,6 +271,21 @@ void CoordinatorServer::Handle(const std::string& routing_id,
                          "HELLO");
       }
       if (old->routing_id != routing_id) sessions_.erase(old->routing_id);  // reconnected
+    }
+    if (!options_.plaintext) {
+      // The connection's CurveZMQ key is the one derived from the contributor
+      // key (docs/protocol.md, "Transport keys"), so only the key's holder can
+      // even open a session in its name; the allowlist admitted exactly that.
+      std::string derived;
+      const bool bound = admission_->mode() == AdmissionMode::kAllowlist
+                             ? user_id == hello.contributor
+                             : CurvePublicKeyOf(hello.contributor, &derived) && HexEncode(derived) == user_id;
+      if (!bound) {
+        return SendError(routing_id, "bad_transport_key",
+                         "this connection's CurveZMQ key is not the one derived from contributor " +
+                             Fingerprint(hello.contributor) + " (docs/protocol.md, Transport keys)",
+                         "HELLO");
+      }
     }
     // Every session proves it holds the contributor key, so whatever is sent
     // on it is that contributor's doing. A proof more than ten minutes off
@@ -398,6 +454,11 @@ void CoordinatorServer::Dispatch() {
       const std::string& rid = s.routing_id;
       if (s.credit <= 0) continue;
       std::optional<LeaseMsg> lease;
+      // A connection holds at most max_outstanding_leases leases at once.
+      if (static_cast<int64_t>(frontier_->ActiveLeasesOf(s.worker_id).size()) >=
+          options_.max_outstanding_leases) {
+        continue;
+      }
       try {
         Transaction tx(store_->db());
         lease = frontier_->NextLease(s.worker_id, s.contributor, s.credit);
@@ -480,12 +541,15 @@ void CoordinatorServer::Housekeeping() {
 
 Status CoordinatorServer::Run(const std::atomic<bool>& stop) {
   while (!stop.load()) {
-    zmq::pollitem_t items[] = {{static_cast<void*>(*socket_), 0, ZMQ_POLLIN, 0}};
+    zmq::pollitem_t items[] = {{static_cast<void*>(*socket_), 0, ZMQ_POLLIN, 0},
+                               {admission_ ? static_cast<void*>(admission_->socket()) : nullptr, 0,
+                                ZMQ_POLLIN, 0}};
     try {
-      zmq::poll(items, 1, std::chrono::milliseconds(dispatch_needed_ ? 0 : 20));
+      zmq::poll(items, admission_ ? 2 : 1, std::chrono::milliseconds(dispatch_needed_ ? 0 : 20));
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR) return Status::Error("zmq", e.what());
     }
+    if (admission_) admission_->Serve();
     DrainSocket();
     const int64_t now = clock_->MonoMs();
     // Hosts become ready as their delay passes, so dispatch on a timer as well.
@@ -496,6 +560,7 @@ Status CoordinatorServer::Run(const std::atomic<bool>& stop) {
     }
     if (now - last_housekeeping_ >= 250) {
       last_housekeeping_ = now;
+      if (admission_) admission_->MaybeReload();
       Housekeeping();
       if (options_.exit_when_done && frontier_->AllCrawlsSettled()) {
         log_.Info("all crawls are settled; saying goodbye to workers");

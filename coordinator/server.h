@@ -19,7 +19,9 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "coordinator/admission.h"
 #include "coordinator/credit.h"
+#include "coordinator/rate_limiter.h"
 #include "coordinator/frontier.h"
 #include "coordinator/ingest.h"
 #include "coordinator/ledger.h"
@@ -46,6 +48,13 @@ struct CoordinatorOptions {
   std::string ledger_key_path;
   LedgerOptions ledger;
   VerificationOptions verification;
+  // Who may connect (CurveZMQ only; coordinator/admission.h).
+  AdmissionMode admission = AdmissionMode::kOpen;
+  std::string allowlist_path;
+  // Per connection: messages per second (with a burst of twice that), and
+  // leases held at once.
+  double max_message_rate = 200;
+  int64_t max_outstanding_leases = 64;
 };
 
 struct CurveKeyPair {
@@ -81,7 +90,9 @@ class CoordinatorServer {
   };
 
   void DrainSocket();
-  void Handle(const std::string& routing_id, const std::vector<std::string_view>& frames);
+  // `user_id`: the ZAP user id of the connection (empty in plaintext).
+  void Handle(const std::string& routing_id, const std::vector<std::string_view>& frames,
+              const std::string& user_id);
   void Send(const std::string& routing_id, std::string_view command, const nlohmann::json& body);
   void SendError(const std::string& routing_id, const std::string& code, const std::string& message,
                  const std::string& ref = "");
@@ -108,6 +119,8 @@ class CoordinatorServer {
   SigningKey ledger_key_;
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<CreditBook> credit_;
+  std::unique_ptr<Admission> admission_;
+  RateLimiter rate_limiter_{200, 400};
   std::unique_ptr<Ingest> ingest_;
   std::map<std::string, Session> sessions_;  // by ZeroMQ routing id
   int64_t data_version_ = -1;

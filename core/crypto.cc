@@ -3,8 +3,11 @@
 #include <cctype>
 
 #include <fcntl.h>
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -233,6 +236,55 @@ bool Base64Decode(std::string_view text, std::string* bytes) {
   size_t pad = 0;
   if (!text.empty() && text.back() == '=') pad = text[text.size() - 2] == '=' ? 2 : 1;
   bytes->resize(static_cast<size_t>(n) - pad);
+  return true;
+}
+
+std::string SigningKey::CurveSecretKey() const {
+  std::string seed;
+  if (!HexDecode(seed_hex_, &seed) || seed.size() != 32) return std::string();
+  unsigned char h[SHA512_DIGEST_LENGTH];
+  SHA512(reinterpret_cast<const unsigned char*>(seed.data()), seed.size(), h);
+  h[0] &= 248;
+  h[31] &= 127;
+  h[31] |= 64;
+  std::string out(reinterpret_cast<char*>(h), 32);
+  OPENSSL_cleanse(h, sizeof(h));
+  return out;
+}
+
+bool CurvePublicKeyOf(std::string_view ed25519_public_hex, std::string* x25519_public) {
+  std::string raw;
+  if (!HexDecode(ed25519_public_hex, &raw) || raw.size() != 32) return false;
+  // y is the little-endian encoding with the sign bit of x cleared.
+  unsigned char le[32];
+  std::memcpy(le, raw.data(), 32);
+  le[31] &= 0x7f;
+  BN_CTX* ctx = BN_CTX_new();
+  BIGNUM* p = BN_new();
+  BIGNUM* y = BN_lebin2bn(le, 32, nullptr);
+  BIGNUM* one = BN_new();
+  BIGNUM* num = BN_new();
+  BIGNUM* den = BN_new();
+  BIGNUM* u = BN_new();
+  bool ok = ctx && p && y && one && num && den && u;
+  if (ok) {
+    // p = 2^255 - 19
+    ok = BN_set_word(p, 1) && BN_lshift(p, p, 255) && BN_sub_word(p, 19) && BN_set_word(one, 1) &&
+         BN_cmp(y, p) < 0 && BN_mod_add(num, one, y, p, ctx) && BN_mod_sub(den, one, y, p, ctx) &&
+         !BN_is_zero(den) && BN_mod_inverse(den, den, p, ctx) != nullptr &&
+         BN_mod_mul(u, num, den, p, ctx);
+  }
+  unsigned char out[32];
+  if (ok) ok = BN_bn2lebinpad(u, out, sizeof(out)) == 32;
+  BN_free(u);
+  BN_free(den);
+  BN_free(num);
+  BN_free(one);
+  BN_free(y);
+  BN_free(p);
+  BN_CTX_free(ctx);
+  if (!ok) return false;
+  x25519_public->assign(reinterpret_cast<char*>(out), sizeof(out));
   return true;
 }
 

@@ -51,6 +51,11 @@ class SigningKey {
   const std::string& name() const { return name_; }
   // Ed25519 signature of `message`, 128 hex characters.
   std::string SignHex(std::string_view message) const;
+  // The X25519 secret key (32 raw bytes) of the same key pair (RFC 8032
+  // section 5.1.5: the clamped first half of SHA-512 of the seed). A worker's
+  // CurveZMQ transport key, so the coordinator can tell which contributor a
+  // connection belongs to before any message (allowlist admission).
+  std::string CurveSecretKey() const;
 
  private:
   void* pkey_ = nullptr;  // EVP_PKEY*
@@ -63,6 +68,12 @@ class SigningKey {
 // not exist; *created says which.
 Status LoadOrCreateSigningKey(const std::string& path, std::string_view display_name,
                               SigningKey* key, bool* created);
+
+// The X25519 public key (32 raw bytes) that corresponds to an Ed25519 public
+// key (the birational map u = (1 + y) / (1 - y) mod 2^255 - 19); false when
+// the hex is not a valid 32-byte key. Equals the public key of
+// SigningKey::CurveSecretKey() for the same contributor.
+bool CurvePublicKeyOf(std::string_view ed25519_public_hex, std::string* x25519_public);
 
 // True when `signature_hex` is a valid Ed25519 signature of `message` by `public_key_hex`.
 bool VerifySignature(std::string_view public_key_hex, std::string_view message,

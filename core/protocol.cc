@@ -311,7 +311,7 @@ static Status DecodeEntry(const json& j, const std::string& path, ResultEntry* e
   r.Int("fetched_at", &e->fetched_at, true, 0, INT64_MAX);
   r.Int("elapsed_ms", &e->elapsed_ms, false, 0, INT64_MAX);
   r.Str("content_type", &e->content_type, false, 256);
-  r.Int("body_bytes", &e->body_bytes, false, 0, INT64_MAX);
+  r.Int("body_bytes", &e->body_bytes, false, 0, int64_t{1} << 30);
   r.Hex("body_sha256", &e->body_sha256, false, 64);
   r.Hex("text_sha256", &e->text_sha256, false, 64);
   r.Str("title", &e->title, false, kMaxTitleBytes);

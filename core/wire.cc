@@ -46,4 +46,14 @@ std::vector<std::string_view> FrameViews(const std::vector<zmq::message_t>& fram
   return views;
 }
 
+void SetCurveClientKeys(zmq::socket_t& socket, const std::string& server_key_z85, const SigningKey& key) {
+  const std::string secret = key.CurveSecretKey();
+  char secret_z85[41] = {0}, public_z85[41] = {0};
+  zmq_z85_encode(secret_z85, reinterpret_cast<const uint8_t*>(secret.data()), secret.size());
+  zmq_curve_public(public_z85, secret_z85);
+  socket.set(zmq::sockopt::curve_serverkey, server_key_z85);
+  socket.set(zmq::sockopt::curve_publickey, std::string(public_z85));
+  socket.set(zmq::sockopt::curve_secretkey, std::string(secret_z85));
+}
+
 }  // namespace swarmcrawl

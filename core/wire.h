@@ -12,6 +12,8 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "core/crypto.h"
+
 namespace swarmcrawl {
 
 // Returns false when no message is waiting (or on a socket error).
@@ -25,5 +27,11 @@ bool SendMessage(zmq::socket_t& socket, std::string_view routing_id,
 
 // The frames of a message as views (valid while `frames` lives).
 std::vector<std::string_view> FrameViews(const std::vector<zmq::message_t>& frames);
+
+// Makes `socket` a CurveZMQ client of the server with public key
+// `server_key_z85`, using the transport key derived from the contributor key
+// (SigningKey::CurveSecretKey): the coordinator recognizes the contributor by
+// it (docs/protocol.md, "Transport keys").
+void SetCurveClientKeys(zmq::socket_t& socket, const std::string& server_key_z85, const SigningKey& key);
 
 }  // namespace swarmcrawl

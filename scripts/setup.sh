@@ -22,6 +22,8 @@ PACKAGES=(
   doctest-dev            # unit tests
   python3 python3-jsonschema  # schema validation in integration tests
   ca-certificates curl
+  chromium               # the dashboard's browser test (driven by playwright-core from npm)
+  clang libclang-rt-14-dev  # libFuzzer targets (scripts/fuzz.sh)
 )
 
 missing=()
@@ -38,10 +40,13 @@ if ! command -v npm >/dev/null 2>&1; then missing+=(nodejs npm); fi
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 node_modules() {
-  if [ -f "$ROOT/tests/support/node/package-lock.json" ] &&
-     [ ! -d "$ROOT/tests/support/node/node_modules" ]; then
+  local dir="$ROOT/tests/support/node"
+  # Installed when missing, and again when the lock file changed since.
+  if [ -f "$dir/package-lock.json" ] &&
+     { [ ! -f "$dir/node_modules/.package-lock.json" ] ||
+       [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; }; then
     echo "setup: npm ci in tests/support/node"
-    npm ci --silent --no-audit --no-fund --prefix "$ROOT/tests/support/node" >/dev/null
+    npm ci --silent --no-audit --no-fund --prefix "$dir" >/dev/null
   fi
 }
 

@@ -182,13 +182,7 @@ void Worker::Impl::Connect() {
   socket->set(zmq::sockopt::sndhwm, 1000);
   socket->set(zmq::sockopt::rcvhwm, 1000);
   socket->set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxMessageBytes * 2));
-  if (!options.plaintext) {
-    char pub[41], sec[41];
-    zmq_curve_keypair(pub, sec);  // a fresh transport key per connection
-    socket->set(zmq::sockopt::curve_serverkey, options.coordinator_key);
-    socket->set(zmq::sockopt::curve_publickey, std::string(pub));
-    socket->set(zmq::sockopt::curve_secretkey, std::string(sec));
-  }
+  if (!options.plaintext) SetCurveClientKeys(*socket, options.coordinator_key, key);
   socket->connect(options.coordinator);
   HelloMsg hello;
   hello.contributor = key.public_hex();

@@ -25,7 +25,7 @@ struct Adversary {
 };
 
 void Join(Cluster& c, Adversary* a) {
-  a->w = std::make_unique<FakeWorker>(c.coordinator_endpoint(), c.coordinator_key());
+  a->w = std::make_unique<FakeWorker>(c.coordinator_endpoint(), c.coordinator_key(), a->key);
   REQUIRE(a->w->Hello(a->key, a->name, 16).command == "WELCOME");
 }
 

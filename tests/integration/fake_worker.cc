@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "core/clock.h"
+#include "core/wire.h"
 #include "parsers/parser_registry.h"
 #include "parsers/robots.h"
 #include "worker/fetcher.h"
@@ -13,6 +14,13 @@
 namespace swarmcrawl::testing {
 
 using nlohmann::json;
+
+FakeWorker::FakeWorker(const std::string& endpoint, const std::string& server_key, const SigningKey& key)
+    : socket_(ctx_, zmq::socket_type::dealer) {
+  SetCurveClientKeys(socket_, server_key, key);
+  socket_.set(zmq::sockopt::linger, 0);
+  socket_.connect(endpoint);
+}
 
 FakeWorker::FakeWorker(const std::string& endpoint, const std::string& server_key)
     : socket_(ctx_, zmq::socket_type::dealer) {

@@ -17,6 +17,9 @@ namespace swarmcrawl::testing {
 
 class FakeWorker {
  public:
+  // Connects with the transport key derived from `key`, as workers must.
+  FakeWorker(const std::string& endpoint, const std::string& server_key, const SigningKey& key);
+  // Connects with a fresh, unrelated transport key (which HELLO must refuse).
   FakeWorker(const std::string& endpoint, const std::string& server_key);
 
   void SendFrames(const std::vector<std::string>& frames);

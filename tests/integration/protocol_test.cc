@@ -24,7 +24,7 @@ TEST_CASE("a batch with a bad signature is rejected and credits nobody, and re-s
   SigningKey alice, mallory;
   REQUIRE(SigningKey::Generate(&alice).ok());
   REQUIRE(SigningKey::Generate(&mallory).ok());
-  FakeWorker w(c.coordinator_endpoint(), c.coordinator_key());
+  FakeWorker w(c.coordinator_endpoint(), c.coordinator_key(), alice);
   REQUIRE(w.Hello(alice, "fake-alice").command == "WELCOME");
 
   // The first lease of a new host is its robots.txt (and tdmrep.json: a
@@ -67,7 +67,7 @@ TEST_CASE("a batch with a bad signature is rejected and credits nobody, and re-s
   const ResultMsg batch = SignedBatch(alice, alice.public_hex(), pages, {page}, "fake-alice-4");
 
   // Another contributor cannot claim results for alice's lease, even correctly signed by itself.
-  FakeWorker w2(c.coordinator_endpoint(), c.coordinator_key());
+  FakeWorker w2(c.coordinator_endpoint(), c.coordinator_key(), mallory);
   REQUIRE(w2.Hello(mallory, "fake-mallory").command == "WELCOME");
   AckMsg stolen = SendResult(w2, SignedBatch(mallory, mallory.public_hex(), pages, {page},
                                              "fake-mallory-1"));
@@ -90,7 +90,7 @@ TEST_CASE("malformed, oversized and unknown-version messages get an ERROR, and o
   c.StartAll(0);
   SigningKey key;
   REQUIRE(SigningKey::Generate(&key).ok());
-  FakeWorker w(c.coordinator_endpoint(), c.coordinator_key());
+  FakeWorker w(c.coordinator_endpoint(), c.coordinator_key(), key);
 
   auto expect_error = [&](const std::string& code) {
     Envelope env = w.Recv();
@@ -136,7 +136,7 @@ TEST_CASE("malformed, oversized and unknown-version messages get an ERROR, and o
   // The coordinator is still serving: another worker joins and gets work.
   SigningKey other;
   REQUIRE(SigningKey::Generate(&other).ok());
-  FakeWorker w2(c.coordinator_endpoint(), c.coordinator_key());
+  FakeWorker w2(c.coordinator_endpoint(), c.coordinator_key(), other);
   REQUIRE(w2.Hello(other, "fake-other").command == "WELCOME");
   CHECK(NextLease(w2, 5).kind == "robots");
 }
@@ -147,7 +147,7 @@ TEST_CASE("a worker never holds more tasks than the credit it announced") {
   c.StartAll(0);
   SigningKey key;
   REQUIRE(SigningKey::Generate(&key).ok());
-  FakeWorker w(c.coordinator_endpoint(), c.coordinator_key());
+  FakeWorker w(c.coordinator_endpoint(), c.coordinator_key(), key);
   REQUIRE(w.Hello(key, "fake-credit").command == "WELCOME");
   LeaseMsg robots = NextLease(w, 2);
   CHECK(robots.tasks.size() == 2);

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <string>
 
+#include <zmq.h>
+
 #include "core/crypto.h"
 
 namespace swarmcrawl {
@@ -73,6 +75,38 @@ TEST_CASE("crypto: fingerprints are short, stable and distinct") {
   CHECK(Fingerprint(a.public_hex()) != Fingerprint(b.public_hex()));
   CHECK(RandomHex(16).size() == 32);
   CHECK(RandomHex(16) != RandomHex(16));
+}
+
+}  // namespace swarmcrawl
+
+namespace swarmcrawl {
+
+TEST_CASE("a contributor's CurveZMQ key is derived from its Ed25519 key, and its public half from the public key alone") {
+  for (int i = 0; i < 20; ++i) {
+    SigningKey k;
+    REQUIRE(SigningKey::Generate(&k).ok());
+    const std::string secret = k.CurveSecretKey();
+    REQUIRE(secret.size() == 32);
+    // ZeroMQ computes the X25519 public key of the secret...
+    char z85_secret[41], z85_public[41];
+    REQUIRE(zmq_z85_encode(z85_secret, reinterpret_cast<const uint8_t*>(secret.data()), 32) != nullptr);
+    REQUIRE(zmq_curve_public(z85_public, z85_secret) == 0);
+    uint8_t from_zmq[32];
+    REQUIRE(zmq_z85_decode(from_zmq, z85_public) != nullptr);
+    // ...and the coordinator gets the same from the contributor's public key.
+    std::string mapped;
+    REQUIRE(CurvePublicKeyOf(k.public_hex(), &mapped));
+    CHECK(mapped == std::string(reinterpret_cast<char*>(from_zmq), 32));
+  }
+  std::string out;
+  CHECK_FALSE(CurvePublicKeyOf("zz", &out));
+  CHECK_FALSE(CurvePublicKeyOf(std::string(62, 'a'), &out));
+  // RFC 8032 test 1's public key maps to a fixed X25519 key (computed
+  // independently with Python integers: u = (1 + y) * (1 - y)^(p-2) mod p).
+  SigningKey rfc;
+  REQUIRE(SigningKey::FromSeedHex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60", &rfc).ok());
+  REQUIRE(CurvePublicKeyOf(rfc.public_hex(), &out));
+  CHECK(HexEncode(out) == "d85e07ec22b0ad881537c2f44d662d1a143cf830c57aca4305d85c7a90f6b62e");
 }
 
 }  // namespace swarmcrawl
