@@ -199,6 +199,8 @@ struct CommonWorkerFlags {
   size_t threads = 0;
   int64_t capacity = 512;
   bool allow_private = false;
+  std::vector<std::string> allowed_addresses;
+  std::vector<std::string> resolve;
   size_t max_body = 10 << 20;
   long timeout_s = 30;
 };
@@ -213,6 +215,12 @@ void AddWorkerFlags(CLI::App* app, CommonWorkerFlags* f) {
       ->check(CLI::Range(1, 100000));
   app->add_flag("--allow-private-networks", f->allow_private,
                 "allow fetching loopback/private addresses (local test crawls only)");
+  app->add_option("--allow-address", f->allowed_addresses,
+                  "allow this one non-public address (a numeric IP; repeatable), e.g. a local "
+                  "test site, while every other private network stays refused");
+  app->add_option("--resolve", f->resolve,
+                  "HOST:PORT:ADDRESS: resolve HOST:PORT to ADDRESS, as curl --resolve "
+                  "(testing; the address is still checked)");
   app->add_option("--max-body-bytes", f->max_body, "largest response body kept")
       ->capture_default_str();
   app->add_option("--timeout", f->timeout_s, "total time limit per fetch, seconds")
@@ -225,6 +233,8 @@ WorkerOptions MakeWorkerOptions(const CommonWorkerFlags& f) {
   o.threads = f.threads;
   o.capacity = f.capacity;
   o.fetch_limits.allow_private_networks = f.allow_private;
+  o.fetch_limits.allowed_addresses = f.allowed_addresses;
+  o.fetch_limits.resolve = f.resolve;
   o.fetch_limits.max_body_bytes = f.max_body;
   o.fetch_limits.total_timeout_ms = f.timeout_s * 1000;
   return o;

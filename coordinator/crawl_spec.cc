@@ -54,6 +54,11 @@ bool ValidName(const std::string& s) {
 
 bool ValidHostName(const std::string& s) {
   if (s.empty() || s.size() > 253) return false;
+  if (s.front() == '[') {
+    // An IPv6 literal, as URLs write it: "[2001:db8::1]".
+    return s.size() > 2 && s.back() == ']' &&
+           s.find_first_not_of("0123456789abcdef:.", 1) == s.size() - 1;
+  }
   for (char c : s) {
     if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
           c == '-' || c == '.' || c == ':' )) {
@@ -179,6 +184,8 @@ Status ParseCrawlSpec(std::string_view json_text, CrawlSpec* out) {
         return Bad(std::string(key) + "[" + std::to_string(i) + "]",
                    "expected a host name such as example.org");
       }
+      // URLs compare IPv6 hosts without their brackets (UrlParts::host).
+      if (list[i].front() == '[') list[i] = list[i].substr(1, list[i].size() - 2);
     }
   }
   for (const char* key : {"include", "exclude"}) {

@@ -243,8 +243,8 @@ const Frontier::HostPolicy* Frontier::Policy(int64_t crawl_id, int64_t host_id) 
   const CrawlRuntime* rt = runtime(crawl_id);
   if (rt == nullptr || host_id == 0 || robots_unknown_.contains(host_id)) return nullptr;
   Stmt& s = db_->Cached(
-      "SELECT robots_state, robots_status, robots_txt, tdmrep_status, tdmrep, robots_expires_at "
-      "FROM hosts WHERE id=?");
+      "SELECT robots_state, robots_status, robots_txt, tdmrep_status, tdmrep, robots_expires_at, "
+      "COALESCE(robots_error,'') FROM hosts WHERE id=?");
   s.Bind(1, host_id);
   if (!s.Step() || s.TextView(0) != "ready") {
     s.Reset();
@@ -266,6 +266,7 @@ const Frontier::HostPolicy* Frontier::Policy(int64_t crawl_id, int64_t host_id) 
   } else if (status < 400 || status >= 500 || status == 429) {
     p.ours = RobotsRules::DisallowAll();  // unreachable, 5xx or 429: RFC 9309 section 2.3.1.4
     p.unavailable_status = status;
+    p.unavailable_error = s.Text(6);
   }
   p.expires_at = s.IsNull(5) ? 0 : s.Int(5);
   const int64_t tdm_status = s.IsNull(3) ? 0 : s.Int(3);
@@ -865,7 +866,8 @@ void Frontier::Reload() {
 
 void Frontier::ApplyRobots(const ActiveLease& lease, int64_t robots_status,
                            const std::string& robots_txt, int64_t tdm_status,
-                           const std::string& tdmrep_json, int64_t retry_after_ms) {
+                           const std::string& tdmrep_json, int64_t retry_after_ms,
+                           const std::string& robots_error) {
   CrawlRuntime* rt = runtime(lease.crawl_id);
   if (rt == nullptr || lease.host_id == 0) return;
   const int64_t host_id = lease.host_id;
@@ -905,9 +907,14 @@ void Frontier::ApplyRobots(const ActiveLease& lease, int64_t robots_status,
     // ends in exclusion, with the reason recorded.
     Stmt& f = db_->Cached(
         "UPDATE hosts SET robots_failures=robots_failures+1, "
-        "robots_unavailable_since=COALESCE(robots_unavailable_since, ?) WHERE id=? "
+        "robots_unavailable_since=COALESCE(robots_unavailable_since, ?1), robots_error=?3 WHERE id=?2 "
         "RETURNING robots_failures, robots_unavailable_since");
     f.Bind(1, now).Bind(2, host_id);
+    if (robots_error.empty()) {
+      f.BindNull(3);
+    } else {
+      f.Bind(3, robots_error.substr(0, 300));
+    }
     int64_t failures = 1, since = now;
     if (f.Step()) {
       failures = f.Int(0);
@@ -974,6 +981,7 @@ void Frontier::FilterQueued(int64_t crawl_id, int64_t host_id) {
     outage = policy->unavailable_status == 0
                  ? "robots.txt unreachable"
                  : "robots.txt answered HTTP " + std::to_string(policy->unavailable_status);
+    if (!policy->unavailable_error.empty()) outage += " (" + policy->unavailable_error + ")";
   }
   q.Bind(1, host_id);
   while (q.Step()) {

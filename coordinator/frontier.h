@@ -159,8 +159,11 @@ class Frontier {
   // statuses (0 = unreachable, -1 = not fetched) and bodies. Applied only
   // while the lease still holds the host's slot (a late result of an expired
   // lease is dropped).
+  // `robots_error`: why robots.txt could not be fetched ("timeout",
+  // "blocked_address: ..."), kept to explain an exclusion.
   void ApplyRobots(const ActiveLease& lease, int64_t robots_status, const std::string& robots_txt,
-                   int64_t tdm_status, const std::string& tdmrep_json, int64_t retry_after_ms = 0);
+                   int64_t tdm_status, const std::string& tdmrep_json, int64_t retry_after_ms = 0,
+                   const std::string& robots_error = "");
   // Adjusts the host's schedule after a page-lease result: slow responses
   // grow its delay, consecutive errors back it off exponentially, and a
   // 429/503 waits at least the server's Retry-After (capped by max_backoff_ms).
@@ -201,6 +204,7 @@ class Frontier {
     TdmRepFile tdm;
     int64_t expires_at = 0;         // robots_expires_at: a refresh is due after it
     int64_t unavailable_status = -1;  // >= 0: robots.txt was given up on after this status
+    std::string unavailable_error;    // why, when it could not be fetched at all
   };
 
   CrawlRuntime* runtime(int64_t crawl_id);

@@ -594,7 +594,7 @@ AckMsg Ingest::ApplyLocked(const std::string& contributor, const ResultMsg& batc
   if (lease->kind == "robots") {
     // Task 1 is /robots.txt, task 2 /.well-known/tdmrep.json (status -1: not fetched).
     int64_t robots_status = -1, tdm_status = -1, retry_after_ms = 0;
-    std::string robots_txt, tdmrep;
+    std::string robots_txt, tdmrep, robots_error;
     HostOutcome where;  // the address robots.txt came from gates the first page lease
     for (const auto& e : batch.entries) {
       int64_t status = e.reason.empty() || e.reason.rfind("http_", 0) == 0 ? e.status : 0;
@@ -605,6 +605,7 @@ AckMsg Ingest::ApplyLocked(const std::string& contributor, const ResultMsg& batc
         robots_status = status;
         robots_txt = e.robots_txt;
         retry_after_ms = e.retry_after_ms;
+        if (status == 0 && !e.reason.empty()) robots_error = e.detail.empty() ? e.reason : e.reason + ": " + e.detail;
       } else if (e.task_id == 2) {
         tdm_status = status;
         tdmrep = e.robots_txt;
@@ -613,7 +614,8 @@ AckMsg Ingest::ApplyLocked(const std::string& contributor, const ResultMsg& batc
     // robots.txt decides the lease: a missing tdmrep.json answer counts as not fetched.
     if (robots_status >= 0) {
       frontier_->NoteHostOutcome(lease->crawl_id, lease->host_id, where);
-      frontier_->ApplyRobots(*lease, robots_status, robots_txt, tdm_status, tdmrep, retry_after_ms);
+      frontier_->ApplyRobots(*lease, robots_status, robots_txt, tdm_status, tdmrep, retry_after_ms,
+                             robots_error);
       finished = lease->pending;
     }
   } else if (crawl != nullptr) {

@@ -38,6 +38,7 @@ CREATE TABLE IF NOT EXISTS hosts(
   robots_expires_at INTEGER,
   robots_failures INTEGER NOT NULL DEFAULT 0,
   robots_unavailable_since INTEGER,
+  robots_error TEXT,
   tdmrep_status INTEGER,
   tdmrep TEXT,
   consecutive_errors INTEGER NOT NULL DEFAULT 0,
@@ -316,6 +317,7 @@ void Store::Migrate() {
       // Version 5: robots.txt outages are timed (and the frontier intake,
       // created below with every table).
       db_.Exec("ALTER TABLE hosts ADD COLUMN robots_unavailable_since INTEGER");
+      db_.Exec("ALTER TABLE hosts ADD COLUMN robots_error TEXT");
       db_.Prepare("UPDATE meta SET value=? WHERE key='schema_version'")
           .Bind(1, std::to_string(kSchemaVersion))
           .Run();

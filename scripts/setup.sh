@@ -17,6 +17,7 @@ PACKAGES=(
   libxml2-dev            # sitemaps and feeds
   libpsl-dev publicsuffix  # registrable domains (public suffix list)
   zlib1g-dev             # gzip (sitemaps, WARC)
+  libbrotli-dev          # brotli bombs of the hostile test server (tests only)
   libzstd-dev zstd       # zstd-compressed JSON Lines export (the CLI checks it in tests)
   libcld2-dev            # language identification (CLD2)
   doctest-dev            # unit tests

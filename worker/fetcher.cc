@@ -189,7 +189,6 @@ curl_socket_t OpenSocketCallback(void* clientp, curlsocktype purpose, struct cur
   auto* t = static_cast<Transfer*>(clientp);
   if (purpose != CURLSOCKTYPE_IPCXN || address == nullptr) return CURL_SOCKET_BAD;
   if (IsBlockedAddress(&address->addr, static_cast<socklen_t>(address->addrlen))) {
-    t->blocked = true;
     char text[INET6_ADDRSTRLEN] = {0};
     const void* raw = nullptr;
     if (address->family == AF_INET) {
@@ -197,14 +196,17 @@ curl_socket_t OpenSocketCallback(void* clientp, curlsocktype purpose, struct cur
     } else if (address->family == AF_INET6) {
       raw = &reinterpret_cast<const sockaddr_in6*>(&address->addr)->sin6_addr;
     }
-    if (raw != nullptr && inet_ntop(address->family, raw, text, sizeof(text)) != nullptr) {
+    const bool named = raw != nullptr && inet_ntop(address->family, raw, text, sizeof(text)) != nullptr;
+    const auto& allowed = t->limits->allowed_addresses;
+    if (!named || std::find(allowed.begin(), allowed.end(), std::string_view(text)) == allowed.end()) {
+      t->blocked = true;
       try {
-        t->blocked_address = text;
+        if (named) t->blocked_address = text;
       } catch (const std::bad_alloc&) {
         // The address only decorates the log message.
       }
+      return CURL_SOCKET_BAD;
     }
-    return CURL_SOCKET_BAD;
   }
   return socket(address->family, address->socktype, address->protocol);
 }
@@ -277,6 +279,7 @@ const char* Reason(CURLcode code, const Transfer& t) {
 
 struct Fetcher::Impl {
   FetchLimits limits;
+  std::unique_ptr<curl_slist, CurlSlistDeleter> resolve;  // limits.resolve for libcurl
   CURLM* multi = nullptr;
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> active;
   std::vector<CURL*> idle;
@@ -350,6 +353,7 @@ struct Fetcher::Impl {
       set(curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, OpenSocketCallback));
       set(curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t));
     }
+    set(curl_easy_setopt(e, CURLOPT_RESOLVE, resolve.get()));
     if (!req.user_agent.empty()) {
       set(curl_easy_setopt(e, CURLOPT_USERAGENT, req.user_agent.c_str()));
     }
@@ -466,6 +470,12 @@ Fetcher::Fetcher(const FetchLimits& limits) : impl_(std::make_unique<Impl>()) {
   static const CURLcode global_init = curl_global_init(CURL_GLOBAL_DEFAULT);
   (void)global_init;
   impl_->limits = limits;
+  for (const auto& entry : limits.resolve) {
+    curl_slist* l = curl_slist_append(impl_->resolve.get(), entry.c_str());
+    if (l == nullptr) break;
+    impl_->resolve.release();
+    impl_->resolve.reset(l);
+  }
   impl_->multi = curl_multi_init();
   // By default the connection cache holds 4x the transfers running *now*, so
   // it shrinks to nothing between two leases of a host and every lease opens

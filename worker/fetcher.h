@@ -32,6 +32,12 @@ struct FetchLimits {
   long low_speed_bytes_per_s = 512;  // abort when slower than this ...
   long low_speed_seconds = 10;       // ... for this long
   bool allow_private_networks = false;
+  // Non-public addresses allowed anyway, as numeric literals ("127.0.0.1"):
+  // a local test site, without opening every private network.
+  std::vector<std::string> allowed_addresses;
+  // Name resolution overrides, "HOST:PORT:ADDRESS" as curl's --resolve (for
+  // tests and debugging). The address is still checked like any DNS answer.
+  std::vector<std::string> resolve;
 };
 
 struct FetchRequest {

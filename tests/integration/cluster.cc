@@ -36,6 +36,15 @@ void Cluster::StartAll(int workers) {
 
 void Cluster::StartSite() {
   const std::string port_file = dir_ + "/site.port";
+  if (options_.hostile) {
+    site_proc_ = std::make_unique<Process>(Process::Start(
+        {HOSTILE_SERVER_BIN, "--port", "0", "--port-file", port_file, "--request-log",
+         dir_ + "/requests.log"},
+        dir_ + "/site.log"));
+    REQUIRE(WaitUntil([&] { return !ReadFile(port_file).empty(); }, std::chrono::seconds(20)));
+    site_port_ = std::stoi(ReadFile(port_file));
+    return;
+  }
   if (options_.multihost) {
     site_proc_ = std::make_unique<Process>(Process::Start(
         {MULTIHOST_SERVER_BIN, "--port", "0", "--port-file", port_file, "--request-log",
@@ -76,7 +85,16 @@ void Cluster::SubmitCrawl() {
   const std::string spec = dir_ + "/spec.json";
   std::string seeds = "\"" + base_url() + "\"";
   std::string extra;
-  if (options_.multihost) {
+  if (options_.hostile) {
+    const std::string p = std::to_string(site_port_);
+    seeds = "\"http://hostile.localhost:" + p + "/\", \"http://good.localhost:" + p +
+            "/\", \"http://robotsredir.localhost:" + p + "/\"";
+    // The inward targets are in scope on purpose: what must stop them is the
+    // worker's address check, not the crawl's scope.
+    extra = ", \"allowed_hosts\": [\"hostile.localhost\", \"good.localhost\", \"robotsredir.localhost\", "
+            "\"169.254.169.254\", \"10.0.0.1\", \"[::1]\", \"internal.test\"], \"response_time_factor\": 0";
+    if (!options_.spec_extra.empty()) extra += ", " + options_.spec_extra;
+  } else if (options_.multihost) {
     seeds.clear();
     for (const auto& h : options_.hosts) seeds += (seeds.empty() ? "\"" : ", \"") + HostUrl(h, "/") + "\"";
     std::string maps;
@@ -125,13 +143,19 @@ std::string Cluster::coordinator_key() {
   return "";
 }
 
-void Cluster::StartWorker(int index) {
+void Cluster::StartWorker(int index) { StartWorkerWithArgs(index, {}); }
+
+void Cluster::StartWorkerWithArgs(int index, const std::vector<std::string>& extra) {
   const std::string i = std::to_string(index);
   std::vector<std::string> argv = {
       SWARMCRAWL_BIN, "worker", "--coordinator", coordinator_endpoint(), "--key",
       dir_ + "/contributor-" + i + ".key", "--name", "contributor-" + i, "--spool",
-      dir_ + "/worker-" + i + ".db", "--allow-private-networks", "--no-progress", "--threads", "2",
-      "--timeout", "10"};
+      dir_ + "/worker-" + i + ".db", "--no-progress", "--threads", "2", "--timeout", "10"};
+  if (options_.strict_network) {
+    argv.insert(argv.end(), {"--allow-address", "127.0.0.1"});
+  } else {
+    argv.push_back("--allow-private-networks");
+  }
   if (options_.plaintext) {
     argv.push_back("--plaintext");
   } else {
@@ -139,6 +163,7 @@ void Cluster::StartWorker(int index) {
     argv.push_back(coordinator_key());
   }
   argv.insert(argv.end(), options_.worker_args.begin(), options_.worker_args.end());
+  argv.insert(argv.end(), extra.begin(), extra.end());
   workers_[index] = std::make_unique<Process>(Process::Start(argv, dir_ + "/worker-" + i + ".log"));
 }
 
@@ -208,6 +233,13 @@ std::map<std::string, int> Cluster::AccessCounts() {
     if (method == "GET") ++counts[path];
   }
   return counts;
+}
+
+std::vector<std::string> Cluster::HostileLog() {
+  std::vector<std::string> out;
+  std::istringstream in(ReadFile(dir_ + "/requests.log"));
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
 }
 
 }  // namespace swarmcrawl::testing

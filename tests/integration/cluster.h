@@ -42,6 +42,12 @@ struct ClusterOptions {
   std::string fixture_dir;
   int retry_after_s = 2;
   bool changing_pages = false;  // fixture_server --changing
+  // Serve the hostile site (tests/support/hostile_server.cc) instead; its
+  // seeds and hosts (and the inward redirect targets) make up the crawl.
+  bool hostile = false;
+  // Workers may reach 127.0.0.1 only (--allow-address), not every private
+  // network (--allow-private-networks).
+  bool strict_network = false;
   std::vector<std::string> coordinator_args;  // extra flags for the coordinator
 };
 
@@ -64,6 +70,8 @@ class Cluster {
   void SubmitCrawl();
   void StartCoordinator();
   void StartWorker(int index);  // keys and spools are per index, so a restart reuses them
+  void StartWorkerWithArgs(int index, const std::vector<std::string>& extra);
+  pid_t WorkerPid(int index) const { return workers_.at(index)->pid(); }
   void KillCoordinator();
   void KillWorker(int index);
 
@@ -86,6 +94,9 @@ class Cluster {
     return "http://" + name + ".localhost:" + std::to_string(site_port_) + path;
   }
   std::vector<LoggedRequest> RequestLog();  // multi-host site only
+  // "HOST PATH" lines of the hostile server's request log.
+  std::vector<std::string> HostileLog();
+  int site_port() const { return site_port_; }
   RunResult Cli(const std::vector<std::string>& args);
   std::string coordinator_endpoint() const {
     return "tcp://127.0.0.1:" + std::to_string(coord_port_);

@@ -184,3 +184,18 @@ TEST_CASE("crawl spec: seed_scope domain derives registrable domains from the se
 }
 
 }  // namespace swarmcrawl
+
+namespace swarmcrawl {
+
+TEST_CASE("allowed_hosts takes IPv6 literals with or without brackets and matches them as URLs write them") {
+  CrawlSpec s;
+  REQUIRE(ParseCrawlSpec(R"({"name":"v6","seeds":["http://[2001:db8::1]/"],"allowed_hosts":["[2001:DB8::1]","::2"]})", &s).ok());
+  CHECK(s.allowed_hosts == std::vector<std::string>{"2001:db8::1", "::2"});
+  const Scope scope(s);
+  UrlParts parts;
+  REQUIRE(SplitUrl("http://[2001:db8::1]:8080/x", &parts).ok());
+  CHECK(scope.Check(parts, "http://[2001:db8::1]:8080/x").empty());
+  CHECK(ParseCrawlSpec(R"({"name":"v6","seeds":["http://a.test/"],"allowed_hosts":["[::1"]})", &s).message().find("allowed_hosts[0]") != std::string::npos);
+}
+
+}  // namespace swarmcrawl

@@ -551,7 +551,7 @@ TEST_CASE("robots: a 5xx robots.txt holds the host's URLs, is retried with backo
   timeout.reason = "timeout";
   SendOk(down, *r3, {timeout});
   CHECK(down.Int("SELECT COUNT(*) FROM frontier WHERE state='excluded' AND reason='robots'") == 1);
-  CHECK(down.Str("SELECT detail FROM frontier") == "robots.txt unreachable");
+  CHECK(down.Str("SELECT detail FROM frontier") == "robots.txt unreachable (timeout)");
 }
 
 TEST_CASE("robots: a copy past its expiry does not exclude new URLs, which wait for the refresh") {
