@@ -1,0 +1,7 @@
+// libFuzzer entry point for the "robots" target (tests/fuzz/fuzz_targets.h).
+#include "tests/fuzz/fuzz_targets.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  swarmcrawl::fuzz::Robots(data, size);
+  return 0;
+}
