@@ -10,6 +10,7 @@
 #include <zmq.hpp>
 
 #include "cli/cli_util.h"
+#include "coordinator/crawl_control.h"
 #include "coordinator/credit.h"
 #include "coordinator/ledger.h"
 #include "coordinator/store.h"
@@ -25,14 +26,6 @@ namespace swarmcrawl {
 namespace {
 
 using nlohmann::json;
-
-// A contributor's standing, in one word: "trusted" after trust_after
-// agreements in a row, "suspect" after a lost check or a provably bad batch
-// (every page is then checked), "new" otherwise.
-std::string TrustLabel(const CreditRow& r) {
-  if (r.streak >= VerificationOptions().trust_after) return "trusted";
-  return r.disagreements > 0 || r.penalties > 0 ? "suspect" : "new";
-}
 
 bool IsLowerHex(const std::string& s, size_t len) {
   return s.size() == len && std::all_of(s.begin(), s.end(), [](char c) {
@@ -157,21 +150,7 @@ int CreditCommands::Credits() {
   if (json_) {
     json out = json::array();
     for (const auto& r : rows) {
-      out.push_back({{"contributor", r.contributor},
-                     {"fingerprint", r.fingerprint},
-                     {"name", r.name},
-                     {"pages", r.pages},
-                     {"bytes", r.bytes},
-                     {"credit_accepted", r.credit_accepted},
-                     {"credit_pending", r.credit_pending},
-                     {"items_rejected", r.items_rejected},
-                     {"reputation", r.reputation},
-                     {"trust", TrustLabel(r)},
-                     {"agreements", r.agreements},
-                     {"disagreements", r.disagreements},
-                     {"penalties", r.penalties},
-                     {"batches", r.batches},
-                     {"rejected_batches", r.rejected_batches}});
+      out.push_back(CreditRowJson(r, VerificationOptions().trust_after));
     }
     std::cout << out.dump(2) << "\n";
     return 0;
@@ -183,7 +162,7 @@ int CreditCommands::Credits() {
                 r.fingerprint.c_str(), r.name.empty() ? "-" : r.name.substr(0, 14).c_str(),
                 static_cast<long long>(r.pages), static_cast<long long>(r.credit_accepted),
                 static_cast<long long>(r.credit_pending), static_cast<long long>(r.items_rejected),
-                r.reputation, TrustLabel(r).c_str(), static_cast<long long>(r.batches),
+                r.reputation, TrustLabel(r, VerificationOptions().trust_after).c_str(), static_cast<long long>(r.batches),
                 static_cast<long long>(r.rejected_batches));
   }
   return 0;

@@ -16,8 +16,12 @@
 
 #include "cli/cli_util.h"
 #include "cli/credit_commands.h"
+#include "cli/pull.h"
+#include "coordinator/crawl_control.h"
 #include "coordinator/export.h"
 #include "coordinator/frontier.h"
+#include "coordinator/http_api.h"
+#include "coordinator/live_status.h"
 #include "coordinator/server.h"
 #include "coordinator/store.h"
 #include "core/compress.h"
@@ -55,22 +59,6 @@ bool LooksLikeFeed(std::string_view body) {
          head.find("<rdf:RDF") != std::string_view::npos;
 }
 
-// Milliseconds since the epoch from "2026-01-31", "2026-01-31T12:00:00Z" or a
-// plain integer of milliseconds.
-bool ParseTimeArg(const std::string& v, int64_t* ms) {
-  if (!v.empty() && v.find_first_not_of("0123456789") == std::string::npos && v.size() < 19) {
-    *ms = std::stoll(v);
-    return true;
-  }
-  std::tm tm{};
-  const char* end = strptime(v.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-  if (end == nullptr) end = strptime(v.c_str(), "%Y-%m-%d", &tm);
-  if (end == nullptr || (*end != '\0' && std::string(end) != "Z")) return false;
-  *ms = static_cast<int64_t>(timegm(&tm)) * 1000;
-  return true;
-}
-
-
 LogLevel Level(bool verbose, bool quiet) {
   return verbose ? LogLevel::kDebug : quiet ? LogLevel::kWarn : LogLevel::kInfo;
 }
@@ -81,39 +69,11 @@ Status SubmitSpec(Store* store, const std::string& spec_path, std::string* name,
   if (!ReadFile(spec_path, &text)) {
     return Status::Error("io", "cannot read crawl spec " + spec_path);
   }
-  CrawlSpec spec;
-  if (Status s = ParseCrawlSpec(text, &spec); !s.ok()) {
+  SystemClock clock;
+  if (Status s = SubmitCrawl(store, text, &clock, name, existed); !s.ok()) {
     return Status::Error(s.code(), spec_path + ": " + s.message() + " (nothing was submitted)");
   }
-  *name = spec.name;
-  CrawlInfo existing;
-  *existed = store->FindCrawl(spec.name, &existing).ok();
-  if (*existed) return Status::OK();
-  SystemClock clock;
-  try {
-    Transaction tx(store->db());
-    int64_t id = 0;
-    if (Status s = store->InsertCrawl(spec, clock.NowMs(), &id); !s.ok()) return s;
-    Frontier frontier(store, &clock);
-    frontier.LoadCrawls();
-    frontier.AddSeeds(id);
-    frontier.Flush();  // the coordinator reads the seeds from the frontier table
-    tx.Commit();
-  } catch (const SqliteError& e) {
-    return Status::Error("io", e.what());
-  }
   return Status::OK();
-}
-
-// Pages whose owners said no: robots.txt (ours or an AI crawler's), noindex,
-// noai, or a TDM reservation.
-int64_t OptedOut(const CrawlStatus& st) {
-  int64_t n = 0;
-  for (const char* r : {"excluded/robots", "excluded/ai_robots", "done/noindex", "done/noai",
-                        "done/tdm_reserved"}) {
-    if (auto it = st.by_reason.find(r); it != st.by_reason.end()) n += it->second;
-  }
-  return n;
 }
 
 void PrintStatus(const CrawlStatus& st) {
@@ -134,16 +94,6 @@ void PrintStatus(const CrawlStatus& st) {
     std::cout << "\n";
   }
 }
-
-nlohmann::json StatusJson(const CrawlStatus& st) {
-  return {{"name", st.info.name},     {"state", st.info.state},
-          {"by_state", st.by_state},  {"by_reason", st.by_reason},
-          {"opted_out", OptedOut(st)},
-          {"records", st.records},    {"bytes", st.bytes},
-          {"hosts", st.hosts},        {"active_leases", st.active_leases},
-          {"created_at", st.info.created_at}, {"finished_at", st.info.finished_at}};
-}
-
 
 struct ExportFlags {
   ExportFilter filter;
@@ -167,10 +117,10 @@ void AddExportFilterFlags(CLI::App* cmd, ExportFlags* f) {
 }
 
 Status ResolveExportFlags(ExportFlags* f) {
-  if (!f->since.empty() && !ParseTimeArg(f->since, &f->filter.since_ms)) {
+  if (!f->since.empty() && !ParseTimeBound(f->since, &f->filter.since_ms)) {
     return Status::Error("bad_filter", "--since: expected YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or ms");
   }
-  if (!f->until.empty() && !ParseTimeArg(f->until, &f->filter.until_ms)) {
+  if (!f->until.empty() && !ParseTimeBound(f->until, &f->filter.until_ms)) {
     return Status::Error("bad_filter", "--until: expected YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or ms");
   }
   f->filter.languages.clear();
@@ -238,6 +188,62 @@ WorkerOptions MakeWorkerOptions(const CommonWorkerFlags& f) {
   o.fetch_limits.max_body_bytes = f.max_body;
   o.fetch_limits.total_timeout_ms = f.timeout_s * 1000;
   return o;
+}
+
+// The HTTP API and dashboard (coordinator/http_api.h), on when --http is given.
+struct HttpFlags {
+  std::string listen;  // HOST:PORT
+  std::string token_file;
+  std::string read_token_file;
+};
+
+void AddHttpFlags(CLI::App* app, HttpFlags* f) {
+  app->add_option("--http", f->listen,
+                  "serve the HTTP API and the dashboard on HOST:PORT (e.g. 127.0.0.1:7180)");
+  app->add_option("--api-token-file", f->token_file,
+                  "bearer token for API writes (default: DB.api-token, created on first start)");
+  app->add_option("--api-read-token-file", f->read_token_file,
+                  "if given, API reads need this token (or the write token); default: public reads");
+}
+
+// Starts the API when asked; prints where it is and how to write to it.
+Status StartHttp(const HttpFlags& f, const std::string& db, const CoordinatorServer& server,
+                 const LiveStatus* live, const Clock* clock, std::unique_ptr<HttpApi>* out) {
+  if (f.listen.empty()) return Status::OK();
+  const size_t colon = f.listen.rfind(':');
+  HttpApiOptions o;
+  o.db_path = db;
+  o.live = live;
+  o.ledger_public_key = server.ledger_public_key();
+  o.curve_public_key = server.public_key();
+  o.trust_after = VerificationOptions().trust_after;
+  try {
+    if (colon == std::string::npos) throw std::invalid_argument("no port");
+    o.host = f.listen.substr(0, colon);
+    if (o.host.size() >= 2 && o.host.front() == '[') o.host = o.host.substr(1, o.host.size() - 2);
+    size_t used = 0;
+    o.port = std::stoi(f.listen.substr(colon + 1), &used);
+    if (used != f.listen.size() - colon - 1 || o.port < 0 || o.port > 65535) {
+      throw std::invalid_argument("bad port");
+    }
+  } catch (const std::exception&) {
+    return Status::Error("bad_flag", "--http: expected HOST:PORT, e.g. 127.0.0.1:7180");
+  }
+  bool created = false;
+  const std::string token_path = f.token_file.empty() ? db + ".api-token" : f.token_file;
+  if (Status s = LoadOrCreateToken(token_path, &o.write_token, &created); !s.ok()) return s;
+  if (!f.read_token_file.empty()) {
+    bool read_created = false;
+    if (Status s = LoadOrCreateToken(f.read_token_file, &o.read_token, &read_created); !s.ok()) {
+      return s;
+    }
+  }
+  *out = std::make_unique<HttpApi>(o, clock);
+  if (Status s = (*out)->Start(); !s.ok()) return s;
+  std::cout << "dashboard and API: http://" << f.listen.substr(0, colon) << ":" << (*out)->port()
+            << "/  (write token in " << token_path << (created ? ", just created" : "") << ")\n"
+            << std::flush;
+  return Status::OK();
 }
 
 }  // namespace
@@ -314,6 +320,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 600000));
   std::vector<std::string> coord_specs;
   coord->add_option("--spec", coord_specs, "crawl spec file(s) to submit at start");
+  HttpFlags coord_http;
+  AddHttpFlags(coord, &coord_http);
   // Verification by re-fetch and the ledger (docs/credits.md).
   VerificationOptions& vo = copt.verification;
   coord->add_option("--verify-new-rate", vo.new_rate,
@@ -378,6 +386,8 @@ int main(int argc, char** argv) {
   AddExportFilterFlags(run, &run_exp_flags);
   run->add_option("--format", run_exp_flags.format, "export format: jsonl or warc")
       ->capture_default_str();
+  HttpFlags run_http;
+  AddHttpFlags(run, &run_http);
 
   // crawl
   auto* crawl = app.add_subcommand("crawl", "submit and control crawls");
@@ -403,6 +413,32 @@ int main(int argc, char** argv) {
     add_db(sub);
     transition_cmds[verb] = sub;
   }
+
+  // pull
+  auto* pull = app.add_subcommand(
+      "pull", "copy a crawl's records from a coordinator's HTTP API into a JSON Lines file; run "
+              "again to resume (never writes a record twice)");
+  PullOptions pull_opt;
+  std::string pull_token_file;
+  pull->add_option("--from", pull_opt.from, "the coordinator's API, e.g. http://127.0.0.1:7180")->required();
+  pull->add_option("--crawl", pull_opt.crawl, "crawl name")->required();
+  pull->add_option("--out", pull_opt.out, "JSON Lines file (appended to; its last record is the cursor)")
+      ->required();
+  pull->add_option("--token-file", pull_token_file, "read token, if the API needs one");
+  pull->add_option("--schema", pull_opt.schema, "record schema (default web_page.v1)");
+  pull->add_option("--lang", pull_opt.lang, "only these languages (comma-separated codes)");
+  pull->add_option("--min-quality", pull_opt.min_quality, "only records with at least this quality_score");
+  pull->add_flag("--drop-duplicates", pull_opt.drop_duplicates, "leave out exact and near duplicates");
+  pull->add_option("--since", pull_opt.since, "fetched at or after (YYYY-MM-DD[THH:MM:SSZ] or ms)");
+  pull->add_option("--until", pull_opt.until, "fetched before (YYYY-MM-DD[THH:MM:SSZ] or ms)");
+  pull->add_option("--page", pull_opt.page, "records per request")->capture_default_str()->check(CLI::Range(1, 1000000));
+  pull->add_flag("--follow", pull_opt.follow, "keep pulling until the crawl is done or cancelled");
+  pull->add_option("--poll-ms", pull_opt.poll_ms, "with --follow: wait between polls")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 3600000));
+  pull->add_option("--max-seconds", pull_opt.max_seconds, "with --follow: stop after this long (0: never)")
+      ->capture_default_str();
+  pull->add_flag("-q,--quiet", pull_opt.quiet, "no progress line");
 
   // export
   auto* exp = app.add_subcommand(
@@ -504,8 +540,12 @@ int main(int argc, char** argv) {
         std::cerr << (existed ? "crawl already present: " : "submitted crawl ") << name << "\n";
       }
     }
+    LiveStatus live;
+    copt.live = &live;
     CoordinatorServer server(copt, &clock);
     if (Status s = server.Start(); !s.ok()) return Fail(s);
+    std::unique_ptr<HttpApi> api;
+    if (Status s = StartHttp(coord_http, db, server, &live, &clock, &api); !s.ok()) return Fail(s);
     if (!copt.plaintext) {
       std::cout << "coordinator public key: " << server.public_key() << "\n"
                 << "workers join with: swarmcrawl worker --coordinator " << server.endpoints()[0]
@@ -558,8 +598,12 @@ int main(int argc, char** argv) {
     co.exit_when_done = !run_serve;
     co.context = &ctx;
     co.log_level = Level(verbose, true);
+    LiveStatus live;
+    co.live = &live;
     CoordinatorServer server(co, &clock);
     if (Status s = server.Start(); !s.ok()) return Fail(s);
+    std::unique_ptr<HttpApi> api;
+    if (Status s = StartHttp(run_http, db, server, &live, &clock, &api); !s.ok()) return Fail(s);
     std::vector<std::unique_ptr<Worker>> workers;
     for (int i = 0; i < run_workers; ++i) {
       SigningKey k;
@@ -626,7 +670,7 @@ int main(int argc, char** argv) {
         CrawlStatus st;
         store.GetStatus(c.name, &st);
         if (as_json) {
-          out.push_back(StatusJson(st));
+          out.push_back(CrawlStatusJson(st));
         } else {
           std::printf("%-24s %-10s %8lld records\n", c.name.c_str(), c.state.c_str(),
                       static_cast<long long>(st.records));
@@ -639,7 +683,7 @@ int main(int argc, char** argv) {
       CrawlStatus st;
       if (Status s = store.GetStatus(crawl_name, &st); !s.ok()) return Fail(s);
       if (as_json) {
-        std::cout << StatusJson(st).dump(2) << "\n";
+        std::cout << CrawlStatusJson(st).dump(2) << "\n";
       } else {
         PrintStatus(st);
       }
@@ -667,6 +711,24 @@ int main(int argc, char** argv) {
                 << " records have no stored body and are not in the WARC file)";
     }
     std::cerr << "\n";
+    return 0;
+  }
+
+  if (pull->parsed()) {
+    if (!pull_token_file.empty()) {
+      bool created = false;
+      if (!std::ifstream(pull_token_file)) return Fail("cannot read " + pull_token_file);
+      if (Status s = LoadOrCreateToken(pull_token_file, &pull_opt.token, &created); !s.ok()) {
+        return Fail(s);
+      }
+    }
+    PullStats ps;
+    Status s = Pull(pull_opt, &ps);
+    std::cerr << "pulled " << ps.records << " records (" << HumanBytes(static_cast<double>(ps.bytes))
+              << ") into " << pull_opt.out
+              << (ps.resumed_after > 0 ? " after record " + std::to_string(ps.resumed_after) : "")
+              << "\n";
+    if (!s.ok()) return Fail(s);
     return 0;
   }
 

@@ -1,6 +1,7 @@
 #include "coordinator/export.h"
 
 #include <algorithm>
+#include <ctime>
 
 #include "coordinator/warc_writer.h"
 #include "core/compress.h"
@@ -216,6 +217,19 @@ Status WriteWarc(Store* store, const ExportFilter& filter, OutputFile* out, Expo
 }
 
 }  // namespace
+
+bool ParseTimeBound(const std::string& v, int64_t* ms) {
+  if (!v.empty() && v.find_first_not_of("0123456789") == std::string::npos && v.size() < 19) {
+    *ms = std::stoll(v);
+    return true;
+  }
+  std::tm tm{};
+  const char* end = strptime(v.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (end == nullptr) end = strptime(v.c_str(), "%Y-%m-%d", &tm);
+  if (end == nullptr || (*end != '\0' && std::string(end) != "Z")) return false;
+  *ms = static_cast<int64_t>(timegm(&tm)) * 1000;
+  return true;
+}
 
 Status ValidateExportFilter(const ExportFilter& f) {
   if (f.crawl.empty()) return Status::Error("bad_filter", "crawl: required");

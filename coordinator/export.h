@@ -43,6 +43,10 @@ struct ExportFilter {
   int64_t limit = 0;                   // at most this many (0: all)
 };
 
+// Milliseconds since the epoch from "2026-01-31", "2026-01-31T12:00:00Z" or a
+// plain integer of milliseconds (the since/until bounds of a filter).
+bool ParseTimeBound(const std::string& v, int64_t* ms);
+
 // Checks the filter's fields; the error names the bad one.
 Status ValidateExportFilter(const ExportFilter& filter);
 

@@ -96,6 +96,13 @@ Status CoordinatorServer::Start() {
   }
   ingest_ = std::make_unique<Ingest>(store_.get(), frontier_.get(), clock_, log_, credit_.get());
   try {
+    Stmt count = store_->db()->Prepare("SELECT COUNT(*) FROM records");
+    count.Step();
+    records_at_start_ = count.Int(0);
+  } catch (const SqliteError& e) {
+    return Status::Error("io", e.what());
+  }
+  try {
     frontier_->LoadCrawls();
     // Workers that held leases before a restart get a grace period to say HELLO again.
     Transaction tx(store_->db());
@@ -308,6 +315,7 @@ void CoordinatorServer::Handle(const std::string& routing_id,
     s.name = hello.name;
     s.capacity = hello.capacity;
     s.last_recv = now;
+    s.connected_at_ms = clock_->NowMs();
     sessions_[routing_id] = s;
     NoteOnline();
     ingest_->NoteContributor(hello.contributor, hello.name);
@@ -359,6 +367,7 @@ void CoordinatorServer::Handle(const std::string& routing_id,
       return SendError(routing_id, s.code(), s.message(), "RESULT");
     }
     AckMsg ack = ingest_->Apply(session.contributor, result);
+    session.pages += ack.stored;
     Send(routing_id, "ACK", Encode(ack));
     dispatch_needed_ = true;
     return;
@@ -558,6 +567,10 @@ Status CoordinatorServer::Run(const std::atomic<bool>& stop) {
       last_dispatch_ = now;
       Dispatch();
     }
+    if (options_.live != nullptr && now - last_publish_ >= 1000) {
+      last_publish_ = now;
+      PublishLive();
+    }
     if (now - last_housekeeping_ >= 250) {
       last_housekeeping_ = now;
       if (admission_) admission_->MaybeReload();
@@ -573,6 +586,31 @@ Status CoordinatorServer::Run(const std::atomic<bool>& stop) {
   for (auto& [rid, s] : sessions_) Send(rid, "BYE", json{{"reason", "shutdown"}});
   CloseLedgerEpoch();
   return Status::OK();
+}
+
+void CoordinatorServer::PublishLive() {
+  const int64_t mono = clock_->MonoMs();
+  const int64_t wall = clock_->NowMs();
+  std::vector<WorkerLive> workers;
+  workers.reserve(sessions_.size());
+  for (const auto& [rid, s] : sessions_) {
+    WorkerLive w;
+    w.worker_id = s.worker_id;
+    w.contributor = s.contributor;
+    w.name = s.name;
+    w.capacity = s.capacity;
+    w.pages = s.pages;
+    w.connected_at_ms = s.connected_at_ms;
+    w.last_seen_ms = wall - (mono - s.last_recv);
+    try {
+      w.active_leases = static_cast<int64_t>(frontier_->ActiveLeasesOf(s.worker_id).size());
+    } catch (const SqliteError&) {
+    }
+    workers.push_back(std::move(w));
+  }
+  const auto& st = ingest_->stats();
+  options_.live->Publish(wall, records_at_start_ + st.records, st.batches, st.rejected,
+                         std::move(workers));
 }
 
 void CoordinatorServer::CloseLedgerEpoch() {

@@ -25,6 +25,7 @@
 #include "coordinator/frontier.h"
 #include "coordinator/ingest.h"
 #include "coordinator/ledger.h"
+#include "coordinator/live_status.h"
 #include "coordinator/store.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -55,6 +56,9 @@ struct CoordinatorOptions {
   // leases held at once.
   double max_message_rate = 200;
   int64_t max_outstanding_leases = 64;
+  // Where the loop publishes connected workers and rates about once a second
+  // (for the HTTP API); not owned; may be null.
+  LiveStatus* live = nullptr;
 };
 
 struct CurveKeyPair {
@@ -87,6 +91,8 @@ class CoordinatorServer {
     int64_t credit = 0;
     int64_t last_recv = 0;
     int64_t last_send = 0;
+    int64_t connected_at_ms = 0;  // wall clock
+    int64_t pages = 0;            // records stored from its batches
   };
 
   void DrainSocket();
@@ -104,6 +110,7 @@ class CoordinatorServer {
   Session* SessionOfWorker(const std::string& worker_id);
   void NoteOnline();
   void CloseLedgerEpoch();
+  void PublishLive();
   void HandleReceipt(const std::string& routing_id, const Session& session, const nlohmann::json& body);
 
   CoordinatorOptions options_;
@@ -127,6 +134,8 @@ class CoordinatorServer {
   int64_t last_housekeeping_ = 0;
   int64_t last_dispatch_ = 0;
   int64_t last_progress_log_ = 0;
+  int64_t last_publish_ = 0;
+  int64_t records_at_start_ = 0;
   bool dispatch_needed_ = true;
   uint64_t dispatch_cursor_ = 0;
 };

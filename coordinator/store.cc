@@ -8,7 +8,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int kSchemaVersion = 5;
+constexpr int kSchemaVersion = 6;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -150,6 +150,20 @@ CREATE TABLE IF NOT EXISTS records(
   withdrawn TEXT,
   UNIQUE(frontier_id, visit));
 CREATE INDEX IF NOT EXISTS records_crawl ON records(crawl_id, id);
+-- Full-text search over titles and main text (the HTTP API's /search),
+-- kept in step with records by triggers.
+CREATE VIRTUAL TABLE IF NOT EXISTS records_fts USING fts5(
+  title, text, content='records', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
+CREATE TRIGGER IF NOT EXISTS records_fts_insert AFTER INSERT ON records BEGIN
+  INSERT INTO records_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS records_fts_delete AFTER DELETE ON records BEGIN
+  INSERT INTO records_fts(records_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+END;
+CREATE TRIGGER IF NOT EXISTS records_fts_update AFTER UPDATE OF title, text ON records BEGIN
+  INSERT INTO records_fts(records_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+  INSERT INTO records_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+END;
 CREATE TABLE IF NOT EXISTS captures(
   record_id INTEGER PRIMARY KEY,
   ip TEXT NOT NULL,
@@ -299,6 +313,7 @@ void Store::Migrate() {
   Transaction tx(&db_);
   db_.Exec("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
   Stmt get = db_.Prepare("SELECT value FROM meta WHERE key='schema_version'");
+  bool rebuild_search = false;
   if (get.Step()) {
     const int v = std::stoi(get.Text(0));
     get.Reset();
@@ -307,17 +322,21 @@ void Store::Migrate() {
                         " is newer than this swarmcrawl supports (" +
                         std::to_string(kSchemaVersion) + "); upgrade swarmcrawl");
     }
-    if (v == 3 || v == 4) {
+    if (v >= 3 && v <= 5) {
       if (v == 3) {
         // Version 4 adds verification rows and withdrawn records.
         db_.Exec("ALTER TABLE frontier ADD COLUMN verify_id INTEGER");
         db_.Exec("ALTER TABLE frontier ADD COLUMN avoid TEXT");
         db_.Exec("ALTER TABLE records ADD COLUMN withdrawn TEXT");
       }
-      // Version 5: robots.txt outages are timed (and the frontier intake,
-      // created below with every table).
-      db_.Exec("ALTER TABLE hosts ADD COLUMN robots_unavailable_since INTEGER");
-      db_.Exec("ALTER TABLE hosts ADD COLUMN robots_error TEXT");
+      if (v <= 4) {
+        // Version 5: robots.txt outages are timed (and the frontier intake,
+        // created below with every table).
+        db_.Exec("ALTER TABLE hosts ADD COLUMN robots_unavailable_since INTEGER");
+        db_.Exec("ALTER TABLE hosts ADD COLUMN robots_error TEXT");
+      }
+      // Version 6: full-text search (created below), filled from the records.
+      rebuild_search = true;
       db_.Prepare("UPDATE meta SET value=? WHERE key='schema_version'")
           .Bind(1, std::to_string(kSchemaVersion))
           .Run();
@@ -335,6 +354,7 @@ void Store::Migrate() {
         .Run();
   }
   db_.Exec(kSchema);
+  if (rebuild_search) db_.Exec("INSERT INTO records_fts(records_fts) VALUES ('rebuild')");
   tx.Commit();
 }
 

@@ -6,6 +6,7 @@
 #include <locale.h>
 
 #include <algorithm>
+#include <cctype>
 #include <memory>
 
 namespace swarmcrawl {
@@ -191,11 +192,44 @@ Status CheckHost(std::string_view host) {
   if (host.front() == '[') return Status::OK();  // an IPv6 literal, validated by curl
   for (const unsigned char c : host) {
     if (c <= 0x20 || c == 0x7f) return Status::Error("bad_url", "control character in host name");
+    // curl percent-decodes the host: a decoded '%', '/', '@', ':' ... would
+    // make the canonical string parse as another URL. DNS names (and the
+    // underscores some use) are letters, digits, '-', '_' and dots.
+    const bool name_char = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                           (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+    if (!name_char) {
+      return Status::Error("bad_url", std::string("character '") + static_cast<char>(c) +
+                                          "' in host name");
+    }
   }
   if (host.front() == '.' || host.find("..") != std::string_view::npos) {
     return Status::Error("bad_url", "empty label in host name");
   }
   return Status::OK();
+}
+
+// True when `host` looks numeric (starts with a digit, only hex digits, 'x'
+// and dots) but is not a dotted quad curl would print unchanged.
+bool MayBeUnnormalizedIpv4(std::string_view host) {
+  if (host.empty() || host.front() < '0' || host.front() > '9') return false;
+  int parts = 1;
+  bool plain = true;  // four decimal parts without leading zeros
+  size_t part_begin = 0;
+  for (size_t i = 0; i < host.size(); ++i) {
+    const char c = host[i];
+    if (c == '.') {
+      ++parts;
+      part_begin = i + 1;
+      continue;
+    }
+    if (c >= '0' && c <= '9') {
+      if (i == part_begin + 1 && host[part_begin] == '0') plain = false;
+      continue;
+    }
+    if (!std::isxdigit(static_cast<unsigned char>(c)) && c != 'x' && c != 'X') return false;
+    plain = false;
+  }
+  return !(plain && parts == 4);
 }
 
 // Output of the parsed-handle -> canonical string step. `host` keeps the
@@ -297,8 +331,12 @@ Status Assemble(CURLU* h, std::string* out, Canonical* parts, int depth) {
 
   // "%2E%2E" decoded to ".." is a dot segment curl never saw; one more round
   // removes it (the second round cannot decode any further dots).
-  if (decoded_dot && depth == 0 &&
-      HasDotSegment(std::string_view(*out).substr(path_begin, path_end - path_begin))) {
+  // Likewise a percent-encoded host curl decoded ("%32223" -> "2223") after
+  // its IPv4 normalization ran: a second round turns it into 0.0.8.175, so the
+  // canonical form is a fixed point.
+  const std::string_view canon_host = std::string_view(*out).substr(host_begin, host_end - host_begin);
+  if (depth == 0 && ((decoded_dot && HasDotSegment(std::string_view(*out).substr(path_begin, path_end - path_begin))) ||
+                     MayBeUnnormalizedIpv4(canon_host))) {
     const std::string again = *out;
     return ParseAndAssemble(again.c_str(), out, parts, depth + 1);
   }
