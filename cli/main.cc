@@ -33,6 +33,7 @@
 #include "parsers/robots.h"
 #include "parsers/sitemap.h"
 #include "worker/page_processor.h"
+#include "worker/status_server.h"
 #include "worker/worker.h"
 
 namespace swarmcrawl {
@@ -365,6 +366,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   worker->add_flag("--exit-on-bye", w_exit_on_bye, "exit when the coordinator shuts down");
   worker->add_flag("--no-progress", w_no_progress, "log lines instead of a live progress line");
+  int w_status_port = -1;
+  std::string w_status_host = "127.0.0.1";
+  worker->add_option("--status-port", w_status_port,
+                     "serve this worker's status as JSON on 127.0.0.1:PORT (GET /status)")
+      ->check(CLI::Range(0, 65535));
+  worker->add_option("--status-host", w_status_host, "address for --status-port")
+      ->capture_default_str();
 
   // run
   auto* run = app.add_subcommand("run", "one machine: a coordinator and N workers in one process");
@@ -573,6 +581,15 @@ int main(int argc, char** argv) {
     o.log_level = Level(verbose, quiet);
     Worker w(o, std::move(key), &clock);
     if (Status s = w.Start(); !s.ok()) return Fail(s);
+    std::unique_ptr<WorkerStatusServer> status_server;
+    if (w_status_port >= 0) {
+      status_server = std::make_unique<WorkerStatusServer>(
+          WorkerStatusInfo{w.worker_id(), w.contributor(), o.name, o.coordinator},
+          [&w] { return w.stats(); }, &clock);
+      if (Status s = status_server->Start(w_status_host, w_status_port); !s.ok()) return Fail(s);
+      std::cerr << "worker status: http://" << w_status_host << ":" << status_server->port()
+                << "/status\n";
+    }
     if (Status s = w.Run(g_stop); !s.ok()) return Fail(s);
     return 0;
   }

@@ -90,13 +90,27 @@ Status Admission::Load() {
   return Status::OK();
 }
 
-void Admission::MaybeReload() {
-  if (mode_ != AdmissionMode::kAllowlist) return;
+bool Admission::MaybeReload() {
+  if (mode_ != AdmissionMode::kAllowlist) return false;
   struct stat st {};
-  if (stat(path_.c_str(), &st) != 0) return;
-  if (st.st_mtim.tv_sec == loaded_mtime_.tv_sec && st.st_mtim.tv_nsec == loaded_mtime_.tv_nsec) return;
+  if (stat(path_.c_str(), &st) != 0) return false;
+  if (st.st_mtim.tv_sec == loaded_mtime_.tv_sec && st.st_mtim.tv_nsec == loaded_mtime_.tv_nsec) {
+    return false;
+  }
   // A broken edit keeps the previous list rather than locking everyone out.
-  if (Status s = Load(); !s.ok()) log_.Error("allowlist not reloaded: " + s.message());
+  if (Status s = Load(); !s.ok()) {
+    log_.Error("allowlist not reloaded: " + s.message());
+    return false;
+  }
+  return true;
+}
+
+bool Admission::Allows(const std::string& contributor) const {
+  if (mode_ == AdmissionMode::kOpen) return true;
+  for (const auto& [curve, key] : allowed_) {
+    if (key == contributor) return true;
+  }
+  return false;
 }
 
 std::string Admission::Decide(const std::string& curve_key, std::string* why) const {

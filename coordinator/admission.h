@@ -43,8 +43,12 @@ class Admission {
   zmq::socket_t& socket() { return socket_; }
   // Answers every pending ZAP request; never blocks.
   void Serve();
-  // Re-reads the allowlist if its file changed (call now and then).
-  void MaybeReload();
+  // Re-reads the allowlist if its file changed (call now and then); true
+  // when a new list was loaded.
+  bool MaybeReload();
+  // Open mode: true. Allowlist mode: whether the contributor key (hex) is on
+  // the current list (a removed key's open connections are ended with this).
+  bool Allows(const std::string& contributor) const;
   AdmissionMode mode() const { return mode_; }
   size_t allowed() const { return allowed_.size(); }
 

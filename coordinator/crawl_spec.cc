@@ -215,7 +215,9 @@ Status ParseCrawlSpec(std::string_view json_text, CrawlSpec* out) {
       return Bad("user_agent", "expected a non-empty string of at most 256 characters");
     }
     for (unsigned char c : ua->get_ref<const std::string&>()) {
-      if (c < 0x20 || c == 0x7f) return Bad("user_agent", "must not contain control characters");
+      if (c < 0x20 || c >= 0x7f) {
+        return Bad("user_agent", "must be printable ASCII (it is sent as an HTTP header)");
+      }
     }
     s.user_agent = ua->get<std::string>();
   }

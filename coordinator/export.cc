@@ -30,7 +30,7 @@ json ExtrasPart(const json& extras, const char* key) {
 // The filter's shared WHERE clause over records r; parameters ?1..?6.
 constexpr const char* kRecordFilter =
     " r.crawl_id=?1 AND r.id>?2 AND (?3=0 OR r.fetched_at>=?3) AND (?4=0 OR r.fetched_at<?4) "
-    "AND r.quality_score>=?5 AND (?6=0 OR r.duplicate_of IS NULL) ";
+    "AND r.quality_score>=?5 AND (?6=0 OR r.duplicate_of IS NULL) AND r.withdrawn IS NULL ";
 
 void BindFilter(Stmt& s, int64_t crawl_id, const ExportFilter& f) {
   s.Bind(1, crawl_id).Bind(2, f.after_id).Bind(3, f.since_ms).Bind(4, f.until_ms);
@@ -105,7 +105,7 @@ Status ForEachStructured(Store* store, const CrawlInfo& crawl, const ExportFilte
       FROM structured s LEFT JOIN records r ON r.id = s.record_id
       WHERE s.crawl_id=?1 AND s.schema=?7 AND s.id>?2 AND (?3=0 OR s.fetched_at>=?3)
         AND (?4=0 OR s.fetched_at<?4) AND (s.record_id IS NULL OR
-             (r.quality_score>=?5 AND (?6=0 OR r.duplicate_of IS NULL)))
+             (r.quality_score>=?5 AND (?6=0 OR r.duplicate_of IS NULL) AND r.withdrawn IS NULL))
       ORDER BY s.id)sql");
   BindFilter(s, crawl.id, f);
   s.Bind(7, f.schema);

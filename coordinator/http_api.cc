@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <fstream>
@@ -22,6 +23,7 @@
 #include "coordinator/store.h"
 #include "core/crypto.h"
 #include "core/protocol.h"
+#include "core/strings.h"
 
 namespace swarmcrawl {
 
@@ -60,6 +62,7 @@ ApiError BadParam(const std::string& name, const std::string& what) {
 ApiError FromStatus(const Status& s) {
   if (s.code() == "not_found") return {404, "not_found", s.message()};
   if (s.code() == "io") return {500, "io", s.message()};
+  if (s.code() == "bad_filter") return {400, "bad_parameter", s.message()};
   return {400, s.code(), s.message()};
 }
 
@@ -85,17 +88,21 @@ bool BoolParam(const httplib::Request& req, const std::string& name) {
   throw BadParam(name, "expected true or false");
 }
 
-// Constant-time comparison of a presented token with the configured one.
+// Constant-time comparison of a presented token with the configured one;
+// both are hashed first, so not even the token's length shows in the timing.
 bool TokenMatches(const std::string& presented, const std::string& expected) {
-  if (expected.empty() || presented.size() != expected.size()) return false;
-  return CRYPTO_memcmp(presented.data(), expected.data(), expected.size()) == 0;
+  if (expected.empty() || presented.empty()) return false;
+  const std::string a = Sha256Hex(presented), b = Sha256Hex(expected);
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 std::string BearerToken(const httplib::Request& req) {
   const std::string h = req.get_header_value("Authorization");
-  constexpr std::string_view kPrefix = "Bearer ";
-  if (h.size() <= kPrefix.size() || h.compare(0, kPrefix.size(), kPrefix) != 0) return "";
-  return h.substr(kPrefix.size());
+  constexpr size_t kPrefix = 7;  // "Bearer " (the scheme is case-insensitive)
+  if (h.size() <= kPrefix || !EqualsIgnoreCase(std::string_view(h).substr(0, kPrefix), "bearer ")) {
+    return "";
+  }
+  return h.substr(kPrefix);
 }
 
 std::string ContentTypeOf(std::string_view name) {
@@ -136,14 +143,25 @@ struct HttpApi::Impl {
   std::vector<std::unique_ptr<Store>> idle;
   int open_connections = 0;
 
+  // Crawl status and credit totals are kept fresh by a refresher thread
+  // (every status_ttl_ms, for what was asked in the last minute), so a
+  // status request never waits for the counting queries, however large the
+  // crawl or busy the writer.
   struct CachedStatus {
     json body;
-    int64_t at = 0;
-    bool valid = false;
-    bool refreshing = false;
+    int64_t last_asked = 0;
   };
   std::mutex cache_mu;
+  std::condition_variable cache_cv;
+  bool stopping = false;
   std::map<std::string, CachedStatus> status_cache;
+  std::map<std::string, CreditRow> credits_cache;  // all crawls, by contributor
+  bool credits_valid = false;
+  int64_t credits_asked = 0;
+  std::vector<std::string> names_cache;
+  bool names_valid = false;
+  int64_t names_asked = 0;
+  std::thread refresher;
 
   // Holds a pooled connection for the scope of a request (or a batch).
   class Conn {
@@ -227,40 +245,123 @@ struct HttpApi::Impl {
   }
 
   // --- crawls -----------------------------------------------------------------
-  // The status of crawl `name`, at most status_ttl_ms old.
-  json CrawlStatusCached(const std::string& name) {
-    const int64_t now = clock->MonoMs();
-    {
-      std::lock_guard<std::mutex> lock(cache_mu);
-      CachedStatus& c = status_cache[name];
-      if (c.valid && (now - c.at < options.status_ttl_ms || c.refreshing)) return c.body;
-      c.refreshing = true;
-    }
+  json ComputeStatus(const std::string& name) {
     CrawlStatus st;
     Status s;
     {
       Conn conn(this);
       s = conn->GetStatus(name, &st);
     }
-    std::lock_guard<std::mutex> lock(cache_mu);
-    CachedStatus& c = status_cache[name];
-    c.refreshing = false;
-    if (!s.ok()) {
-      status_cache.erase(name);
-      throw FromStatus(s);
-    }
-    c.body = CrawlStatusJson(st);
-    c.at = clock->MonoMs();
-    c.valid = true;
-    return c.body;
+    if (!s.ok()) throw FromStatus(s);
+    return CrawlStatusJson(st);
   }
 
+  // The status of crawl `name`: computed on the first request, then served
+  // from the cache the refresher keeps (at most status_ttl_ms plus one
+  // refresh old).
+  json CrawlStatusCached(const std::string& name) {
+    const int64_t now = clock->MonoMs();
+    {
+      std::lock_guard<std::mutex> lock(cache_mu);
+      if (auto it = status_cache.find(name); it != status_cache.end()) {
+        it->second.last_asked = now;
+        return it->second.body;
+      }
+    }
+    json body = ComputeStatus(name);
+    std::lock_guard<std::mutex> lock(cache_mu);
+    status_cache[name] = CachedStatus{body, now};
+    return body;
+  }
+
+  // After a write: the next read computes afresh.
   void Forget(const std::string& name) {
     std::lock_guard<std::mutex> lock(cache_mu);
     status_cache.erase(name);
+    names_valid = false;
   }
 
+  std::map<std::string, CreditRow> ComputeCredits() {
+    std::vector<CreditRow> rows;
+    {
+      Conn conn(this);
+      if (Status s = conn->Credits(&rows); !s.ok()) throw FromStatus(s);
+    }
+    std::map<std::string, CreditRow> out;
+    for (auto& r : rows) out[r.contributor] = std::move(r);
+    return out;
+  }
+
+  void Refresh() {
+    constexpr int64_t kForgetAfterMs = 60000;
+    std::unique_lock<std::mutex> lock(cache_mu);
+    while (!stopping) {
+      cache_cv.wait_for(lock, std::chrono::milliseconds(options.status_ttl_ms), [&] { return stopping; });
+      if (stopping) break;
+      const int64_t now = clock->MonoMs();
+      std::vector<std::string> names;
+      for (auto it = status_cache.begin(); it != status_cache.end();) {
+        if (now - it->second.last_asked > kForgetAfterMs) {
+          it = status_cache.erase(it);
+        } else {
+          names.push_back(it->first);
+          ++it;
+        }
+      }
+      const bool credits = credits_valid && now - credits_asked <= kForgetAfterMs;
+      const bool crawl_names = names_valid && now - names_asked <= kForgetAfterMs;
+      lock.unlock();
+      std::vector<std::string> fresh_names;
+      bool names_ok = false;
+      if (crawl_names) {
+        try {
+          fresh_names = ComputeCrawlNames();
+          names_ok = true;
+        } catch (...) {
+        }
+      }
+      std::map<std::string, json> fresh;
+      for (const auto& name : names) {
+        try {
+          fresh[name] = ComputeStatus(name);
+        } catch (...) {
+          // Gone or unreadable for now: the next request finds out.
+        }
+      }
+      std::map<std::string, CreditRow> credit_rows;
+      bool credits_ok = false;
+      if (credits) {
+        try {
+          credit_rows = ComputeCredits();
+          credits_ok = true;
+        } catch (...) {
+        }
+      }
+      lock.lock();
+      for (auto& [name, body] : fresh) {
+        if (auto it = status_cache.find(name); it != status_cache.end()) it->second.body = std::move(body);
+      }
+      if (credits_ok) credits_cache = std::move(credit_rows);
+      if (names_ok && names_valid) names_cache = std::move(fresh_names);
+    }
+  }
+
+  // Crawl names, cached like crawl status (a submit or state change through
+  // this API forgets them at once; one through the CLI shows within a refresh).
   std::vector<std::string> CrawlNames() {
+    {
+      std::lock_guard<std::mutex> lock(cache_mu);
+      names_asked = clock->MonoMs();
+      if (names_valid) return names_cache;
+    }
+    std::vector<std::string> names = ComputeCrawlNames();
+    std::lock_guard<std::mutex> lock(cache_mu);
+    names_cache = names;
+    names_valid = true;
+    return names;
+  }
+
+  std::vector<std::string> ComputeCrawlNames() {
     std::vector<CrawlInfo> crawls;
     Conn conn(this);
     if (Status s = conn->ListCrawls(&crawls); !s.ok()) throw FromStatus(s);
@@ -297,6 +398,7 @@ struct HttpApi::Impl {
       s = SubmitCrawl(conn.get(), req.body, clock, &name, &existed);
     }
     if (!s.ok()) {
+      if (s.code() == "io") throw FromStatus(s);
       throw ApiError{400, "bad_spec", s.message() + " (nothing was submitted)"};
     }
     if (existed) throw ApiError{409, "exists", "a crawl named " + name + " already exists"};
@@ -317,7 +419,10 @@ struct HttpApi::Impl {
       if (Status f = conn->FindCrawl(name, &info); !f.ok()) throw FromStatus(f);
       s = conn->SetCrawlState(name, state, clock->NowMs());
     }
-    if (!s.ok()) throw ApiError{409, "bad_transition", s.message()};
+    if (!s.ok()) {
+      if (s.code() == "io") throw FromStatus(s);
+      throw ApiError{409, "bad_transition", s.message()};
+    }
     Forget(name);
     SendJson(res, CrawlStatusCached(name));
   }
@@ -395,13 +500,18 @@ struct HttpApi::Impl {
     return options.live != nullptr ? options.live->Read() : LiveSnapshot{};
   }
 
+  // Every contributor's credit row, cached like crawl status.
   std::map<std::string, CreditRow> CreditsByContributor() {
-    std::vector<CreditRow> rows;
-    Conn conn(this);
-    if (Status s = conn->Credits(&rows); !s.ok()) throw FromStatus(s);
-    std::map<std::string, CreditRow> out;
-    for (auto& r : rows) out[r.contributor] = std::move(r);
-    return out;
+    {
+      std::lock_guard<std::mutex> lock(cache_mu);
+      credits_asked = clock->MonoMs();
+      if (credits_valid) return credits_cache;
+    }
+    std::map<std::string, CreditRow> rows = ComputeCredits();
+    std::lock_guard<std::mutex> lock(cache_mu);
+    credits_cache = rows;
+    credits_valid = true;
+    return rows;
   }
 
   void Workers(const httplib::Request&, httplib::Response& res) {
@@ -515,7 +625,7 @@ struct HttpApi::Impl {
       const std::string v = req.get_param_value("min_quality");
       char* end = nullptr;
       f.min_quality = std::strtod(v.c_str(), &end);
-      if (v.empty() || end == nullptr || *end != '\0') {
+      if (v.empty() || end == nullptr || *end != '\0' || !std::isfinite(f.min_quality)) {
         throw BadParam("min_quality", "expected a number between 0 and 1");
       }
     }
@@ -573,7 +683,7 @@ struct HttpApi::Impl {
               ++n;
               return true;
             });
-          } catch (const std::exception&) {
+          } catch (...) {
             return false;  // ends the response early; the client sees a short read
           }
           if (!s.ok()) return false;
@@ -643,8 +753,13 @@ struct HttpApi::Impl {
                            {"score", -s.Double(7)}});
       }
     } catch (const SqliteError& e) {
-      // Most often FTS5 query syntax ("fts5: syntax error near ...").
-      throw BadParam("q", std::string("not a valid search query (") + e.what() + ")");
+      // A busy or failing database is ours; anything else here is the FTS5
+      // query syntax ("syntax error near ...", "unterminated string", ...).
+      const std::string what = e.what();
+      for (const char* ours : {"locked", "busy", "I/O", "disk", "memory", "corrupt"}) {
+        if (what.find(ours) != std::string::npos) throw;
+      }
+      throw BadParam("q", "not a valid search query (" + what + ")");
     }
     SendJson(res, {{"query", q}, {"results", results}});
   }
@@ -727,12 +842,19 @@ struct HttpApi::Impl {
     res.set_content(std::string(body), ContentTypeOf(name).c_str());
   }
 
+  static void NoStore(httplib::Response& res) { res.set_header("Cache-Control", "no-store"); }
+
   void Register() {
     using R = httplib::Request;
     using W = httplib::Response;
 #define SWC_READ(method) Route(false, [this](const R& q, W& s) { method(q, s); })
 #define SWC_WRITE(method) Route(true, [this](const R& q, W& s) { method(q, s); })
-    server.Get("/api/v1/health", SWC_READ(Health));
+    // Health is public: it holds nothing secret (the keys it shows are the
+    // ones workers and receipt checkers need) and monitors must reach it.
+    server.Get("/api/v1/health", [this](const R& q, W& s) {
+      NoStore(s);
+      Health(q, s);
+    });
     server.Get("/api/v1/crawls", SWC_READ(ListCrawls));
     server.Post("/api/v1/crawls", SWC_WRITE(SubmitCrawlRequest));
     server.Get(R"(/api/v1/crawls/([^/]+))", Route(false, [this](const R& q, W& s) {
@@ -764,6 +886,7 @@ struct HttpApi::Impl {
       }
     });
     server.set_payload_max_length(1 << 20);  // crawl specs are small
+    server.set_tcp_nodelay(true);  // small JSON answers must not wait for delayed ACKs
     server.set_read_timeout(10, 0);
     server.set_write_timeout(30, 0);
     server.set_keep_alive_max_count(1000);
@@ -791,11 +914,19 @@ Status HttpApi::Start() {
                                    std::to_string(impl_->options.port));
   }
   impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
+  impl_->refresher = std::thread([this] { impl_->Refresh(); });
   return Status::OK();
 }
 
 void HttpApi::Stop() {
-  if (!impl_ || !impl_->thread.joinable()) return;
+  if (!impl_) return;
+  {
+    std::lock_guard<std::mutex> lock(impl_->cache_mu);
+    impl_->stopping = true;
+  }
+  impl_->cache_cv.notify_all();
+  if (impl_->refresher.joinable()) impl_->refresher.join();
+  if (!impl_->thread.joinable()) return;
   impl_->server.stop();
   impl_->thread.join();
 }
@@ -806,6 +937,12 @@ Status LoadOrCreateToken(const std::string& path, std::string* token, bool* crea
   *created = false;
   std::ifstream in(path);
   if (in) {
+    struct stat st {};
+    if (stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+      return Status::Error("key_permissions", "token file " + path +
+                                                  " is readable by other users; run: chmod 600 " +
+                                                  path);
+    }
     std::getline(in, *token);
     while (!token->empty() && std::isspace(static_cast<unsigned char>(token->back()))) token->pop_back();
     size_t start = 0;

@@ -18,9 +18,10 @@
 //    are compared in constant time. No token configured: writes are refused.
 //  - Errors are {"error": {"code", "message"}} with a 4xx/5xx status; a bad
 //    query parameter is named in the message.
-//  - Crawl status is cached for `status_ttl_ms` per crawl (stale answers are
-//    served while one request refreshes), so status reads stay fast while a
-//    crawl writes at full speed.
+//  - Crawl status and credit totals are computed on first request, then kept
+//    fresh by a refresher thread every `status_ttl_ms` (for what was asked in
+//    the last minute): a status read never waits for the counting queries,
+//    and its answer is at most status_ttl_ms plus one refresh old.
 // Runs its own threads (cpp-httplib's pool); Start/Stop from one thread.
 #pragma once
 

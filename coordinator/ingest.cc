@@ -1,5 +1,7 @@
 #include "coordinator/ingest.h"
 
+#include "core/strings.h"
+
 #include "core/compress.h"
 #include "core/crypto.h"
 #include "core/json_schema.h"
@@ -230,6 +232,7 @@ AckMsg Ingest::Reject(const std::string& contributor, const ResultMsg& batch,
   ack.batch_id = batch.batch_id;
   ack.status = "rejected";
   ack.reason = reason;
+  TruncateUtf8(&ack.reason, 1000);  // the ACK decoder takes at most 1024 bytes
   return ack;
 }
 
@@ -513,6 +516,19 @@ Ingest::PageOutcome Ingest::ApplyPages(const ActiveLease& lease, const CrawlInfo
   return out;
 }
 
+namespace {
+
+// A batch holding only task 2 (/.well-known/tdmrep.json) of a robots lease.
+bool LateTdmrepOnly(const ActiveLease& lease, const ResultMsg& batch) {
+  if (lease.kind != "robots" || batch.entries.empty()) return false;
+  for (const auto& e : batch.entries) {
+    if (e.task_id != 2) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 AckMsg Ingest::ApplyLocked(const std::string& contributor, const ResultMsg& batch) {
   Db* db = store_->db();
   const int64_t now = clock_->NowMs();
@@ -551,6 +567,13 @@ AckMsg Ingest::ApplyLocked(const std::string& contributor, const ResultMsg& batc
       reason = "replay (batch id already used for another lease)";
     } else if (lease->state == "expired") {
       reason = "lease_expired";
+    } else if (lease->state == "done" && LateTdmrepOnly(*lease, batch)) {
+      // robots.txt settled the robots lease on its own; the holder's later
+      // tdmrep.json answer changes nothing and blames no one.
+      tx.Commit();
+      ack.status = "duplicate";
+      ack.reason = "lease already complete";
+      return ack;
     } else if (lease->state == "done") {
       reason = "replay (lease already complete)";
     }

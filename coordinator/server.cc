@@ -23,6 +23,8 @@ constexpr int64_t kHelloProofMaxSkewMs = 600000;
 // A receipt travels in one message (kMaxMessageBytes); about 1.5 KB an entry
 // with its proof. Larger histories are read from the ledger export.
 constexpr int64_t kMaxReceiptEntries = 15000;
+constexpr int64_t kReceiptIntervalMs = 2000;
+constexpr int64_t kCreditNoteIntervalMs = 5000;
 
 bool IsLowerHex(const std::string& s, size_t len) {
   return s.size() == len &&
@@ -35,6 +37,12 @@ Status LoadOrCreateCurveKeys(const std::string& path, CurveKeyPair* out, bool* c
   *created = false;
   std::ifstream in(path);
   if (in) {
+    struct stat st {};
+    if (stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+      return Status::Error("key_permissions", "coordinator key file " + path +
+                                                  " is readable by other users; run: chmod 600 " +
+                                                  path);
+    }
     std::string line;
     while (std::getline(in, line)) {
       if (line.rfind("public:", 0) == 0) out->public_z85 = line.substr(line.find(':') + 2);
@@ -206,8 +214,18 @@ void CoordinatorServer::NoteOnline() {
   credit_->SetOnline(std::move(online));
 }
 
-void CoordinatorServer::HandleReceipt(const std::string& routing_id, const Session& session,
+void CoordinatorServer::HandleReceipt(const std::string& routing_id, Session& session,
                                       const json& body) {
+  // A receipt reads whole ledger epochs on the event loop: one per session
+  // every kReceiptIntervalMs, so receipts cannot starve everyone else.
+  const int64_t now = clock_->MonoMs();
+  if (session.last_receipt >= 0 && now - session.last_receipt < kReceiptIntervalMs) {
+    return SendError(routing_id, "rate_limited",
+                     "one RECEIPT per " + std::to_string(kReceiptIntervalMs / 1000) +
+                         " s per connection; try again later",
+                     "RECEIPT");
+  }
+  session.last_receipt = now;
   // Ledger entries are public (the whole ledger can be exported), so any
   // session may ask for any contributor's receipt; its own by default.
   std::string contributor = session.contributor;
@@ -271,13 +289,10 @@ void CoordinatorServer::Handle(const std::string& routing_id,
     if (Status s = DecodeHello(env.body, &hello); !s.ok()) {
       return SendError(routing_id, s.code(), s.message(), "HELLO");
     }
-    if (Session* old = SessionOfWorker(hello.worker_id); old != nullptr) {
-      if (old->contributor != hello.contributor) {
-        return SendError(routing_id, "worker_id_conflict",
-                         "worker id " + hello.worker_id + " belongs to another contributor",
-                         "HELLO");
-      }
-      if (old->routing_id != routing_id) sessions_.erase(old->routing_id);  // reconnected
+    if (Session* old = SessionOfWorker(hello.worker_id);
+        old != nullptr && old->contributor != hello.contributor) {
+      return SendError(routing_id, "worker_id_conflict",
+                       "worker id " + hello.worker_id + " belongs to another contributor", "HELLO");
     }
     if (!options_.plaintext) {
       // The connection's CurveZMQ key is the one derived from the contributor
@@ -287,6 +302,10 @@ void CoordinatorServer::Handle(const std::string& routing_id,
       const bool bound = admission_->mode() == AdmissionMode::kAllowlist
                              ? user_id == hello.contributor
                              : CurvePublicKeyOf(hello.contributor, &derived) && HexEncode(derived) == user_id;
+      if (bound && !admission_->Allows(hello.contributor)) {
+        return SendError(routing_id, "not_allowed",
+                         "this contributor key is not on the coordinator's allowlist", "HELLO");
+      }
       if (!bound) {
         return SendError(routing_id, "bad_transport_key",
                          "this connection's CurveZMQ key is not the one derived from contributor " +
@@ -307,6 +326,11 @@ void CoordinatorServer::Handle(const std::string& routing_id,
                            ? "HELLO proof is stale (check the worker's clock)"
                            : "HELLO proof does not verify against the contributor key",
                        "HELLO");
+    }
+    // Only a proven HELLO replaces the session it reconnects (a forged one
+    // must not be able to end a real contributor's session).
+    if (Session* old = SessionOfWorker(hello.worker_id); old != nullptr && old->routing_id != routing_id) {
+      sessions_.erase(old->routing_id);
     }
     Session s;
     s.routing_id = routing_id;
@@ -368,6 +392,19 @@ void CoordinatorServer::Handle(const std::string& routing_id,
     }
     AckMsg ack = ingest_->Apply(session.contributor, result);
     session.pages += ack.stored;
+    // Now and then an ACK tells the worker its credit totals (its status page
+    // shows them); summing them costs a query, so not on every ACK.
+    if (session.last_credit_note < 0 || now - session.last_credit_note >= kCreditNoteIntervalMs) {
+      session.last_credit_note = now;
+      try {
+        const CreditSummary c = credit_->SummaryOf(session.contributor);
+        ack.credit_accepted = c.accepted_credit;
+        ack.credit_pending = c.pending_credit;
+        ack.items_rejected = c.rejected_items;
+      } catch (const SqliteError& e) {
+        log_.Warn(std::string("cannot sum credit: ") + e.what());
+      }
+    }
     Send(routing_id, "ACK", Encode(ack));
     dispatch_needed_ = true;
     return;
@@ -573,7 +610,17 @@ Status CoordinatorServer::Run(const std::atomic<bool>& stop) {
     }
     if (now - last_housekeeping_ >= 250) {
       last_housekeeping_ = now;
-      if (admission_) admission_->MaybeReload();
+      if (admission_ && admission_->MaybeReload()) {
+        // Keys taken off the allowlist lose their sessions now, not at their next connect.
+        std::vector<std::string> removed;
+        for (const auto& [rid, sess] : sessions_) {
+          if (!admission_->Allows(sess.contributor)) removed.push_back(rid);
+        }
+        for (const auto& rid : removed) {
+          SendError(rid, "not_allowed", "this contributor key was removed from the allowlist");
+          DropSession(rid, "removed from the allowlist", /*requeue=*/true);
+        }
+      }
       Housekeeping();
       if (options_.exit_when_done && frontier_->AllCrawlsSettled()) {
         log_.Info("all crawls are settled; saying goodbye to workers");

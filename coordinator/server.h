@@ -93,6 +93,8 @@ class CoordinatorServer {
     int64_t last_send = 0;
     int64_t connected_at_ms = 0;  // wall clock
     int64_t pages = 0;            // records stored from its batches
+    int64_t last_receipt = -1;    // mono ms of its last RECEIPT (they are costly)
+    int64_t last_credit_note = -1;  // mono ms of the last ACK that carried credit totals
   };
 
   void DrainSocket();
@@ -111,7 +113,7 @@ class CoordinatorServer {
   void NoteOnline();
   void CloseLedgerEpoch();
   void PublishLive();
-  void HandleReceipt(const std::string& routing_id, const Session& session, const nlohmann::json& body);
+  void HandleReceipt(const std::string& routing_id, Session& session, const nlohmann::json& body);
 
   CoordinatorOptions options_;
   const Clock* clock_;

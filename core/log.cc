@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 
 namespace swarmcrawl {
@@ -22,7 +23,21 @@ void Logger::Write(LogLevel level, std::string_view msg) const {
   std::string line;
   line.reserve(msg.size() + 64);
   line.append(stamp).append(" ").append(kNames[static_cast<int>(level)]).append(" ");
-  line.append(component_).append(": ").append(msg).append("\n");
+  line.append(component_).append(": ");
+  // Messages carry strings others chose (worker names, error texts, URLs):
+  // control bytes are escaped, so no one can forge a log line or send
+  // terminal escapes to whoever reads the log.
+  for (const char c : msg) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      char esc[8];
+      std::snprintf(esc, sizeof(esc), "\\x%02x", u);
+      line.append(esc);
+    } else {
+      line.push_back(c);
+    }
+  }
+  line.append("\n");
   [[maybe_unused]] auto n = ::write(STDERR_FILENO, line.data(), line.size());
 }
 

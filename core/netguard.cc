@@ -30,6 +30,7 @@ constexpr V4Range kBlockedV4[] = {
     {V4(172, 16, 0, 0), 12},    // RFC 1918
     {V4(192, 0, 0, 0), 24},     // IETF protocol assignments
     {V4(192, 0, 2, 0), 24},     // TEST-NET-1
+    {V4(192, 88, 99, 0), 24},   // deprecated 6to4 relay anycast (reaches a relay, not a site)
     {V4(192, 168, 0, 0), 16},   // RFC 1918
     {V4(198, 18, 0, 0), 15},    // benchmarking
     {V4(198, 51, 100, 0), 24},  // TEST-NET-2
@@ -86,6 +87,7 @@ bool IsBlockedV6(const uint8_t a[16]) {
       {{0x20, 0x01, 0x0d, 0xb8}, 32},              // documentation
       {{0x01, 0x00}, 64},                          // discard-only
       {{0x00, 0x64, 0xff, 0x9b, 0x00, 0x01}, 48},  // local-use NAT64
+      {{0x20, 0x01, 0x00, 0x00}, 32},              // Teredo: tunnels to an embedded IPv4 peer
   };
   for (const V6Range& r : kBlocked) {
     if (HasPrefix(a, r.base, r.prefix)) return true;

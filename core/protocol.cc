@@ -122,6 +122,9 @@ class FieldReader {
 constexpr std::string_view kIdChars =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-";
 constexpr int64_t kMaxCredit = 100000;
+// Printable ASCII: what may go into an HTTP header value (no CR/LF injection).
+constexpr std::string_view kHeaderValueChars =
+    " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
 
 }  // namespace
 
@@ -205,7 +208,7 @@ Status DecodeLease(const json& body, LeaseMsg* out) {
   r.Str("crawl", &out->crawl, true, 128);
   r.Str("kind", &out->kind, true, 16);
   r.Str("host", &out->host, true, 300);
-  r.Str("user_agent", &out->user_agent, true, 512);
+  r.Str("user_agent", &out->user_agent, true, 512, kHeaderValueChars);
   r.Int("delay_ms", &out->delay_ms, true, 0, 3600000);
   r.Int("concurrency", &out->concurrency, true, 1, 1000);
   r.Int("expires_in_ms", &out->expires_in_ms, true, 1, 86400000);
@@ -384,6 +387,9 @@ Status DecodeAck(const json& body, AckMsg* out) {
   r.Int("stored", &out->stored, false, 0, INT64_MAX);
   r.Int("credited_pages", &out->credited_pages, false, 0, INT64_MAX);
   r.Str("reason", &out->reason, false, 1024);
+  r.Int("credit_accepted", &out->credit_accepted, false, 0, INT64_MAX);
+  r.Int("credit_pending", &out->credit_pending, false, 0, INT64_MAX);
+  r.Int("items_rejected", &out->items_rejected, false, 0, INT64_MAX);
   return r.status();
 }
 
@@ -473,8 +479,12 @@ json Encode(const ResultMsg& m) {
           {"entries", std::move(entries)}, {"signature", m.signature}};
 }
 json Encode(const AckMsg& m) {
-  return {{"batch_id", m.batch_id}, {"status", m.status}, {"stored", m.stored},
-          {"credited_pages", m.credited_pages}, {"reason", m.reason}};
+  json j = {{"batch_id", m.batch_id}, {"status", m.status}, {"stored", m.stored},
+            {"credited_pages", m.credited_pages}, {"reason", m.reason}};
+  if (m.credit_accepted >= 0) j["credit_accepted"] = m.credit_accepted;
+  if (m.credit_pending >= 0) j["credit_pending"] = m.credit_pending;
+  if (m.items_rejected >= 0) j["items_rejected"] = m.items_rejected;
+  return j;
 }
 json Encode(const ErrorMsg& m) {
   return {{"code", m.code}, {"message", m.message}, {"ref", m.ref}};

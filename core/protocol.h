@@ -153,6 +153,11 @@ struct AckMsg {
   int64_t stored = 0;
   int64_t credited_pages = 0;
   std::string reason;
+  // Optional (-1: not sent): the contributor's credit totals in units, as
+  // the coordinator's credit book has them (sent every few seconds at most).
+  int64_t credit_accepted = -1;
+  int64_t credit_pending = -1;
+  int64_t items_rejected = -1;
 };
 
 struct ErrorMsg {

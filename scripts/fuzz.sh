@@ -8,6 +8,8 @@
 # script exit non-zero. Once fixed, keep the input as a regression test:
 #   cp $OUT/TARGET/crash-* tests/fuzz/regressions/TARGET/
 # (tests/unit/fuzz_regression_test.cc runs every seed and regression input).
+# FUZZ_SEED=N makes a run repeatable (0, the default, picks a random seed);
+# CI uses a fixed seed and a fresh OUT, so it replays what was checked here.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SECONDS_EACH="${1:-60}"
@@ -28,7 +30,7 @@ status=0
 for t in "${TARGETS[@]}"; do
   mkdir -p "$OUT/$t/corpus"
   echo "== fuzz_$t for ${SECONDS_EACH}s (corpus $OUT/$t/corpus, seeds tests/fuzz/corpus/$t)"
-  if ! "$DIR/tests/fuzz/fuzz_$t" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -max_len=262144 \
+  if ! "$DIR/tests/fuzz/fuzz_$t" -max_total_time="$SECONDS_EACH" -seed="${FUZZ_SEED:-0}" -timeout=10 -rss_limit_mb=2048 -max_len=262144 \
       -print_final_stats=1 -artifact_prefix="$OUT/$t/" "$OUT/$t/corpus" "$ROOT/tests/fuzz/corpus/$t" \
       > "$OUT/$t/log.txt" 2>&1; then
     echo "   FAILED: see $OUT/$t/log.txt and $OUT/$t/"

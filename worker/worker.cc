@@ -75,6 +75,7 @@ struct Worker::Impl {
   std::unique_ptr<ThreadPool> pool;
   Spool spool;
   std::string worker_id;
+  std::string contributor;  // hex public key
   std::unique_ptr<zmq::context_t> own_context;
   zmq::context_t* context = nullptr;
   std::unique_ptr<zmq::socket_t> socket;
@@ -139,6 +140,7 @@ Worker::~Worker() = default;
 Status Worker::Start() { return impl_->Start(); }
 Status Worker::Run(const std::atomic<bool>& stop) { return impl_->Run(stop); }
 const std::string& Worker::worker_id() const { return impl_->worker_id; }
+const std::string& Worker::contributor() const { return impl_->contributor; }
 WorkerStats Worker::stats() const {
   std::lock_guard<std::mutex> lock(impl_->stats_mu);
   return impl_->stats;
@@ -154,6 +156,7 @@ Status Worker::Impl::Start() {
   }
   if (Status s = Spool::Open(options.spool_path, key.public_hex(), &spool); !s.ok()) return s;
   worker_id = "w" + RandomHex(8);
+  contributor = key.public_hex();
   const size_t threads =
       options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   pool = std::make_unique<ThreadPool>(threads);
@@ -287,9 +290,13 @@ void Worker::Impl::Handle(const Envelope& env) {
       if (it != unacked.end()) it->second = clock->MonoMs() - kResendAfterMs + 1000;  // ~1 s
       return;
     }
-    if (unacked.erase(ack.batch_id) == 0) return;
-    spool.Remove(ack.batch_id);
     std::lock_guard<std::mutex> lock(stats_mu);
+    if (ack.credit_accepted >= 0) stats.credit_accepted = ack.credit_accepted;
+    if (ack.credit_pending >= 0) stats.credit_pending = ack.credit_pending;
+    if (ack.items_rejected >= 0) stats.items_rejected = ack.items_rejected;
+    if (unacked.erase(ack.batch_id) == 0) return;
+    stats.unacked = static_cast<int64_t>(unacked.size());
+    spool.Remove(ack.batch_id);
     if (ack.status == "rejected") {
       ++stats.rejected;
       log.Error("coordinator rejected batch " + ack.batch_id + ": " + ack.reason);
@@ -456,6 +463,7 @@ void Worker::Impl::CollectParsed(int64_t now) {
         stats.bytes += e.body_bytes;
       } else if (!IsFetchOutcome(e.reason)) {
         ++stats.errors;
+        ++stats.errors_by_reason[e.reason];
       }
     }
     if (it->second.ready.empty()) it->second.first_ready = now;
@@ -516,9 +524,13 @@ void Worker::Impl::FlushBatches(int64_t now, bool force) {
   for (auto it = leases.begin(); it != leases.end();) {
     LeaseState& st = it->second;
     const bool complete = st.finished == st.msg.tasks.size();
+    // A robots lease is answered in one batch: the coordinator settles it on
+    // the robots.txt entry, and a later tdmrep.json entry would come too late.
+    const bool whole_only = st.msg.kind == "robots";
     while (!st.ready.empty() &&
-           (force || complete || static_cast<int64_t>(st.ready.size()) >= options.batch_entries ||
-            now - st.first_ready >= options.batch_flush_ms)) {
+           (force || complete ||
+            (!whole_only && (static_cast<int64_t>(st.ready.size()) >= options.batch_entries ||
+                             now - st.first_ready >= options.batch_flush_ms)))) {
       ResultMsg msg;
       msg.lease_id = st.msg.lease_id;
       msg.batch_id = worker_id + "-" + std::to_string(++batch_seq);
@@ -605,7 +617,9 @@ void Worker::Impl::Progress(int64_t now, bool final) {
 int Worker::Impl::NextTimeout(int64_t now) const {
   int64_t t = 50;
   for (const auto& [id, st] : leases) {
-    if (!st.ready.empty()) t = std::min(t, std::max<int64_t>(0, st.first_ready + options.batch_flush_ms - now));
+    if (!st.ready.empty() && st.msg.kind != "robots") {
+      t = std::min(t, std::max<int64_t>(0, st.first_ready + options.batch_flush_ms - now));
+    }
     if (st.next_task < st.msg.tasks.size() && st.in_flight < st.msg.concurrency) {
       t = std::min(t, std::max<int64_t>(0, st.next_start - now));
     }
@@ -643,6 +657,11 @@ Status Worker::Impl::Run(const std::atomic<bool>& stop) {
     CollectParsed(now);
     StartFetches(now);
     FlushBatches(now, false);
+    {
+      std::lock_guard<std::mutex> lock(stats_mu);
+      stats.connected = conn == Conn::kConnected;
+      stats.unacked = static_cast<int64_t>(unacked.size());
+    }
     AnnounceCredit(leases.empty());
     if (conn == Conn::kHelloSent && now - conn_since > kHelloTimeoutMs) {
       Disconnect("no answer");

@@ -19,6 +19,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <zmq.hpp>
@@ -58,6 +59,14 @@ struct WorkerStats {
   int64_t credited = 0;     // pages the coordinator credited (from ACKs)
   int64_t rejected = 0;     // batches the coordinator rejected
   int64_t leases = 0;
+  std::map<std::string, int64_t> errors_by_reason;
+  bool connected = false;   // welcomed by the coordinator and not silent since
+  int64_t unacked = 0;      // batches sent (or spooled) and not yet acknowledged
+  // The contributor's credit totals in units, as the coordinator last told
+  // them in an ACK (-1: not told yet).
+  int64_t credit_accepted = -1;
+  int64_t credit_pending = -1;
+  int64_t items_rejected = -1;
 };
 
 class Worker {
@@ -70,8 +79,9 @@ class Worker {
   Status Start();
   // Runs until `stop` is set or (with exit_on_bye) the coordinator says BYE.
   Status Run(const std::atomic<bool>& stop);
-  WorkerStats stats() const;
+  WorkerStats stats() const;  // thread-safe
   const std::string& worker_id() const;
+  const std::string& contributor() const;  // hex public key
 
  private:
   struct Impl;

@@ -68,6 +68,17 @@ TEST_CASE("in allowlist mode only listed contributors can get work, and the list
   std::this_thread::sleep_for(std::chrono::milliseconds(600));
   FakeWorker later(cluster.coordinator_endpoint(), cluster.coordinator_key(), outsider);
   REQUIRE(later.Hello(outsider, "outsider-2").command == "WELCOME");
+
+  // Taken off the list again: its open session ends at once (ERROR
+  // not_allowed), and a HELLO on the same connection is refused.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  std::ofstream(allowlist) << listed.public_hex() << "\n";
+  Envelope gone = later.Recv(5000);
+  CHECK(gone.command == "ERROR");
+  CHECK(gone.body.value("code", "") == "not_allowed");
+  Envelope again = later.Hello(outsider, "outsider-2");
+  CHECK(again.command == "ERROR");
+  CHECK(again.body.value("code", "") == "not_allowed");
   std::remove(allowlist.c_str());
 }
 

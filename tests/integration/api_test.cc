@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <fstream>
 #include <set>
@@ -195,7 +196,7 @@ TEST_CASE("the HTTP API answers its contract while a crawl runs") {
   CHECK(a.GetJson("/api/v1/nothing-here", 404)["error"]["code"] == "not_found");
 }
 
-TEST_CASE("API writes need the bearer token; with it, crawls are submitted, paused, resumed and cancelled") {
+TEST_CASE("API writes need the bearer token, and with it crawls are submitted, paused, resumed and cancelled") {
   ClusterOptions o;
   o.pages = 300;
   o.slow_ms = 50;
@@ -260,10 +261,24 @@ TEST_CASE("API writes need the bearer token; with it, crawls are submitted, paus
   CHECK(resurrect->status == 409);  // a cancelled crawl stays cancelled
 }
 
-TEST_CASE("with a read token, API reads need it; the dashboard page itself stays public") {
+TEST_CASE("with a read token API reads need it while the dashboard page itself stays public") {
   const std::string dir = MakeTempDir("swarmcrawl-readtoken-");
   const std::string read_token = "read-" + std::string(40, 'r');
   std::ofstream(dir + "/read.token") << read_token << "\n";
+  // A token others can read is refused at start...
+  {
+    ClusterOptions bad;
+    bad.pages = 5;
+    Cluster c(bad);
+    c.StartSite();
+    RunResult r = Run({SWARMCRAWL_BIN, "coordinator", "--db", c.db_path(), "--plaintext", "--bind",
+                       c.coordinator_endpoint(), "--http", "127.0.0.1:0", "--api-read-token-file",
+                       dir + "/read.token"},
+                      std::chrono::seconds(20));
+    CHECK(r.exit_code == 1);
+    CHECK(r.output.find("chmod 600") != std::string::npos);
+  }
+  REQUIRE(chmod((dir + "/read.token").c_str(), 0600) == 0);
   ClusterOptions o;
   o.pages = 20;
   ApiCluster a(o, {"--api-read-token-file", dir + "/read.token"});

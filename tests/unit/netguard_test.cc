@@ -22,6 +22,7 @@ TEST_CASE("IsBlockedAddressLiteral blocks every special-purpose IPv4 range, edge
       "172.16.0.0",      "172.31.255.255",  "192.0.0.1",       "192.0.0.255",    "192.0.2.1",
       "192.168.0.1",     "192.168.255.255", "198.18.0.1",      "198.19.255.255", "198.51.100.7",
       "203.0.113.9",     "224.0.0.1",       "239.255.255.250", "240.0.0.1",      "255.255.255.255",
+      "192.88.99.1",  // 6to4 relay anycast
   };
   for (const char* ip : blocked) {
     INFO(ip);
@@ -60,6 +61,8 @@ TEST_CASE("IsBlockedAddressLiteral blocks special-purpose IPv6 ranges") {
       "2001:db8:ffff::1",  // documentation
       "100::1",            // discard-only
       "64:ff9b:1::1",      // local-use NAT64
+      "2001:0:4136:e378:8000:63bf:3fff:fdd2",  // Teredo (tunnels to an embedded IPv4 peer)
+      "2001::1",           // Teredo prefix
       "[::1]",             // bracketed form as in URLs
   };
   for (const char* ip : blocked) {
