@@ -36,4 +36,11 @@ Status LoadOrCreateKey(const std::string& path, const std::string& name, Signing
   return Status::OK();
 }
 
+bool IsLoopbackEndpoint(const std::string& endpoint) {
+  for (const char* p : {"inproc://", "ipc://", "tcp://127.", "tcp://localhost:", "tcp://[::1]:"}) {
+    if (endpoint.rfind(p, 0) == 0) return true;
+  }
+  return false;
+}
+
 }  // namespace swarmcrawl

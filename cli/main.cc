@@ -538,6 +538,12 @@ int main(int argc, char** argv) {
     if (copt.plaintext && copt.admission == AdmissionMode::kAllowlist) {
       return Fail("--admission allowlist needs CurveZMQ: drop --plaintext");
     }
+    for (const auto& ep : copt.bind) {
+      if (copt.plaintext && !IsLoopbackEndpoint(ep)) {
+        return Fail("--plaintext is for loopback tests only; " + ep +
+                    " is reachable from other machines (drop --plaintext: CurveZMQ is the default)");
+      }
+    }
     if (!coord_specs.empty()) {
       Store store;
       if (Status s = Store::Open(db, &store); !s.ok()) return Fail(s);
@@ -568,6 +574,10 @@ int main(int argc, char** argv) {
     if (!w_plain && w_coord_key.size() != 40) {
       return Fail("--coordinator-key must be the coordinator's 40-character public key (it "
                   "prints it when it starts), or pass --plaintext for a loopback test");
+    }
+    if (w_plain && !IsLoopbackEndpoint(w_coord)) {
+      return Fail("--plaintext is for loopback tests only; connect to " + w_coord +
+                  " with --coordinator-key instead");
     }
     SigningKey key;
     if (Status s = LoadOrCreateKey(wflags.key, wflags.name, &key); !s.ok()) return Fail(s);

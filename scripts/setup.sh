@@ -13,7 +13,7 @@ PACKAGES=(
   libssl-dev             # SHA-256, Ed25519
   nlohmann-json3-dev     # JSON
   libcli11-dev           # command line
-  libcpp-httplib-dev     # test HTTP servers (and the HTTP API later)
+  libcpp-httplib-dev     # the coordinator HTTP API, worker status, test HTTP servers
   libxml2-dev            # sitemaps and feeds
   libpsl-dev publicsuffix  # registrable domains (public suffix list)
   zlib1g-dev             # gzip (sitemaps, WARC)

@@ -365,3 +365,48 @@ TEST_CASE("the dashboard shows a live crawl in headless Chromium") {
 }
 
 }  // namespace swarmcrawl::testing
+
+namespace swarmcrawl::testing {
+
+TEST_CASE("a worker's --status-port serves its own throughput, errors and credit as JSON") {
+  ClusterOptions o;
+  o.pages = 300;
+  o.slow_ms = 20;
+  o.concurrency = 2;
+  Cluster c(o);
+  c.StartSite();
+  c.SubmitCrawl();
+  c.StartCoordinator();
+  const int port = FreeTcpPort();
+  c.StartWorkerWithArgs(1, {"--status-port", std::to_string(port)});
+  httplib::Client client("127.0.0.1", port);
+  json first;
+  REQUIRE(WaitUntil(
+      [&] {
+        auto r = client.Get("/status");
+        if (!r || r->status != 200) return false;
+        first = json::parse(r->body, nullptr, false);
+        return first.is_object() && first["pages"].get<int64_t>() > 0 &&
+               !first["credit"]["pending"].is_null();
+      },
+      std::chrono::seconds(60)));
+  CHECK(first["connected"] == true);
+  CHECK(first["worker_id"].get<std::string>().size() > 4);
+  CHECK(first["contributor"].get<std::string>().size() == 64);
+  CHECK(first["credit"]["credited_pages"].get<int64_t>() >= 0);
+  CHECK(first.contains("errors_by_reason"));
+  // The fixture site has failing pages: they show up by reason.
+  REQUIRE(c.WaitForCrawlDone(std::chrono::seconds(120)));
+  auto last = client.Get("/status");
+  REQUIRE(last);
+  const json done = json::parse(last->body);
+  CHECK(done["pages"].get<int64_t>() > first["pages"].get<int64_t>());
+  CHECK(done["pages"].get<int64_t>() == c.QueryInt("SELECT COUNT(*) FROM records"));
+  CHECK(done["errors"].get<int64_t>() > 0);
+  int64_t by_reason = 0;
+  for (const auto& [reason, n] : done["errors_by_reason"].items()) by_reason += n.get<int64_t>();
+  CHECK(by_reason == done["errors"].get<int64_t>());
+  CHECK(done["uptime_s"].get<int64_t>() >= 0);
+}
+
+}  // namespace swarmcrawl::testing

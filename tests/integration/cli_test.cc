@@ -100,6 +100,18 @@ TEST_CASE("keygen writes an owner-only key and a worker refuses a world-readable
   CHECK(nokey.output.find("--coordinator-key") != std::string::npos);
 }
 
+TEST_CASE("plaintext is refused on endpoints other machines can reach") {
+  ScratchDir scratch;
+  RunResult c = Sc({"coordinator", "--db", scratch.path + "/c.db", "--plaintext", "--bind",
+                    "tcp://0.0.0.0:" + std::to_string(FreeTcpPort())});
+  CHECK(c.exit_code == 1);
+  CHECK(c.output.find("loopback") != std::string::npos);
+  RunResult w = Sc({"worker", "--key", scratch.path + "/k.key", "--plaintext", "--spool",
+                    scratch.path + "/s.db", "--coordinator", "tcp://192.0.2.1:7170"});
+  CHECK(w.exit_code == 1);
+  CHECK(w.output.find("loopback") != std::string::npos);
+}
+
 TEST_CASE("parse prints what a worker would extract from a local file") {
   ScratchDir scratch;
   const std::string& dir = scratch.path;
