@@ -155,7 +155,7 @@ void CreditBook::OnStoredPage(const StoredPage& page, const CreditPolicy& policy
     day.Reset();
     if (pages_today > options_.probation_daily_pages) units = 0;
   }
-  const uint64_t simhash = SimHash64(NormalizeForDedup(text));
+  const uint64_t simhash = page.simhash ? *page.simhash : SimHash64(NormalizeForDedup(text));
   Item item;
   item.kind = page.duplicate ? "duplicate" : "page";
   item.id = InsertItem(item.kind, page.crawl_id, page.frontier_id, page.record_id, page.contributor,

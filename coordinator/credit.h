@@ -38,6 +38,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <functional>
 #include <random>
 #include <set>
@@ -93,6 +94,8 @@ struct StoredPage {
   int64_t body_bytes = 0;
   bool duplicate = false;  // of an already-stored record: zero credit, still checked
   const nlohmann::json* extras = nullptr;  // the worker's derived fields (quality, language)
+  // SimHash64(NormalizeForDedup(*text)) when the caller has it (dedup does).
+  std::optional<uint64_t> simhash;
 };
 
 // What a verification answer said about its page.

@@ -47,6 +47,7 @@ DedupVerdict Deduplicator::Check(int64_t crawl_id, int64_t frontier_id, std::str
                                  double near_threshold) {
   DedupVerdict v;
   const std::string normalized = NormalizeForDedup(text);
+  v.simhash = SimHash64(normalized);
   if (normalized.empty()) return v;
   v.norm_sha256 = Sha256Hex(normalized);
 

@@ -37,6 +37,7 @@ struct DedupVerdict {
   double similarity = 0;       // estimated Jaccard to the matched record (1 for exact)
   std::vector<uint64_t> signature;
   std::vector<std::string> band_keys;
+  uint64_t simhash = 0;        // SimHash64 of the normalized text (the credit book's check)
 };
 
 class Deduplicator {

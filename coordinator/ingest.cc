@@ -451,6 +451,7 @@ Ingest::PageOutcome Ingest::ApplyPages(const ActiveLease& lease, const CrawlInfo
             page.body_bytes = e.body_bytes;
             page.duplicate = dup.duplicate_of != 0;
             page.extras = &e.extras;  // what the worker claimed, not the filled-in defaults
+            page.simhash = dup.simhash;
             credit_->OnStoredPage(page, spec.credit, now);
           }
           StoreCaptureAndStructured(lease, contributor, e, url, record_id);
@@ -642,7 +643,18 @@ AckMsg Ingest::ApplyLocked(const std::string& contributor, const ResultMsg& batc
       finished = lease->pending;
     }
   } else if (crawl != nullptr) {
+    Stmt& last = db->Cached("SELECT COALESCE(MAX(id), 0) FROM records");
+    last.Step();
+    const int64_t last_before = last.Int(0);
+    last.Reset();
     PageOutcome out = ApplyPages(*lease, *crawl, contributor, batch, now);
+    if (out.stored > 0) {
+      // One full-text index update per batch: FTS5 flushes at the end of each
+      // statement, so a per-row trigger wrote a new index segment per record.
+      db->Cached("INSERT INTO records_fts(rowid, title, text) SELECT id, title, text FROM records WHERE id > ?")
+          .Bind(1, last_before)
+          .Run();
+    }
     stored = out.stored;
     bytes = out.bytes;
     finished = out.finished;

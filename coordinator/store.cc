@@ -150,13 +150,12 @@ CREATE TABLE IF NOT EXISTS records(
   withdrawn TEXT,
   UNIQUE(frontier_id, visit));
 CREATE INDEX IF NOT EXISTS records_crawl ON records(crawl_id, id);
--- Full-text search over titles and main text (the HTTP API's /search),
--- kept in step with records by triggers.
+-- Full-text search over titles and main text (the HTTP API's /search).
+-- Ingest indexes each batch's new records with one statement (Ingest::
+-- ApplyLocked); triggers keep the index in step with deletes and edits.
 CREATE VIRTUAL TABLE IF NOT EXISTS records_fts USING fts5(
   title, text, content='records', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
-CREATE TRIGGER IF NOT EXISTS records_fts_insert AFTER INSERT ON records BEGIN
-  INSERT INTO records_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
-END;
+DROP TRIGGER IF EXISTS records_fts_insert;
 CREATE TRIGGER IF NOT EXISTS records_fts_delete AFTER DELETE ON records BEGIN
   INSERT INTO records_fts(records_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
 END;

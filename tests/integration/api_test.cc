@@ -297,8 +297,8 @@ TEST_CASE("with a read token API reads need it while the dashboard page itself s
 TEST_CASE("pull while the crawl writes, killed and resumed, yields every record exactly once") {
   ClusterOptions o;
   o.pages = 400;
-  o.slow_ms = 30;
-  o.concurrency = 2;
+  o.delay_ms = 10;  // the crawl must still be writing when the first pull is killed
+  o.concurrency = 1;
   ApiCluster a(o);
   a.Start(1);
   REQUIRE(a.c.WaitForRecords(20, std::chrono::seconds(60)));
@@ -343,9 +343,9 @@ TEST_CASE("pull while the crawl writes, killed and resumed, yields every record 
 
 TEST_CASE("the dashboard shows a live crawl in headless Chromium") {
   ClusterOptions o;
-  o.pages = 600;
-  o.slow_ms = 40;
-  o.concurrency = 2;
+  o.pages = 2000;
+  o.delay_ms = 25;  // ~40 pages/s: still crawling while the browser watches
+  o.concurrency = 1;
   ApiCluster a(o);
   a.Start(2);
   REQUIRE(a.c.WaitForRecords(5, std::chrono::seconds(60)));
