@@ -12,6 +12,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -37,7 +38,8 @@ using json = nlohmann::json;
 constexpr const char* kVersion = "0.1.0";
 constexpr int64_t kRecordsPageDefault = 1000;
 constexpr int64_t kRecordsPageMax = 1000000;
-constexpr int64_t kRecordsBatch = 512;  // records read per pooled-connection turn
+constexpr int64_t kRecordsBatch = 512;
+constexpr int64_t kForgetAfterMs = 60000;  // cached views nobody asked for this long are dropped  // records read per pooled-connection turn
 
 // An HTTP-level error carried out of a handler.
 struct ApiError {
@@ -155,12 +157,16 @@ struct HttpApi::Impl {
   std::condition_variable cache_cv;
   bool stopping = false;
   std::map<std::string, CachedStatus> status_cache;
-  std::map<std::string, CreditRow> credits_cache;  // all crawls, by contributor
-  bool credits_valid = false;
-  int64_t credits_asked = 0;
-  std::vector<std::string> names_cache;
-  bool names_valid = false;
-  int64_t names_asked = 0;
+  // A value computed on first request and renewed by the refresher while
+  // someone asked for it in the last minute. Guarded by cache_mu.
+  template <typename T>
+  struct Cached {
+    T value;
+    bool valid = false;
+    int64_t asked = 0;
+  };
+  Cached<std::map<std::string, CreditRow>> credits;  // all crawls, by contributor
+  Cached<std::vector<std::string>> crawl_names;
   std::thread refresher;
 
   // Holds a pooled connection for the scope of a request (or a batch).
@@ -278,7 +284,7 @@ struct HttpApi::Impl {
   void Forget(const std::string& name) {
     std::lock_guard<std::mutex> lock(cache_mu);
     status_cache.erase(name);
-    names_valid = false;
+    crawl_names.valid = false;
   }
 
   std::map<std::string, CreditRow> ComputeCredits() {
@@ -293,7 +299,6 @@ struct HttpApi::Impl {
   }
 
   void Refresh() {
-    constexpr int64_t kForgetAfterMs = 60000;
     std::unique_lock<std::mutex> lock(cache_mu);
     while (!stopping) {
       cache_cv.wait_for(lock, std::chrono::milliseconds(options.status_ttl_ms), [&] { return stopping; });
@@ -308,18 +313,7 @@ struct HttpApi::Impl {
           ++it;
         }
       }
-      const bool credits = credits_valid && now - credits_asked <= kForgetAfterMs;
-      const bool crawl_names = names_valid && now - names_asked <= kForgetAfterMs;
       lock.unlock();
-      std::vector<std::string> fresh_names;
-      bool names_ok = false;
-      if (crawl_names) {
-        try {
-          fresh_names = ComputeCrawlNames();
-          names_ok = true;
-        } catch (...) {
-        }
-      }
       std::map<std::string, json> fresh;
       for (const auto& name : names) {
         try {
@@ -328,37 +322,48 @@ struct HttpApi::Impl {
           // Gone or unreadable for now: the next request finds out.
         }
       }
-      std::map<std::string, CreditRow> credit_rows;
-      bool credits_ok = false;
-      if (credits) {
-        try {
-          credit_rows = ComputeCredits();
-          credits_ok = true;
-        } catch (...) {
-        }
-      }
       lock.lock();
       for (auto& [name, body] : fresh) {
         if (auto it = status_cache.find(name); it != status_cache.end()) it->second.body = std::move(body);
       }
-      if (credits_ok) credits_cache = std::move(credit_rows);
-      if (names_ok && names_valid) names_cache = std::move(fresh_names);
+      Renew(&crawl_names, [this] { return ComputeCrawlNames(); }, now, &lock);
+      Renew(&credits, [this] { return ComputeCredits(); }, now, &lock);
     }
+  }
+
+  // Called with `lock` held; computes without it.
+  template <typename T, typename Fn>
+  void Renew(Cached<T>* c, Fn compute, int64_t now, std::unique_lock<std::mutex>* lock) {
+    if (!c->valid || now - c->asked > kForgetAfterMs) return;
+    lock->unlock();
+    std::optional<T> fresh;
+    try {
+      fresh = compute();
+    } catch (...) {
+      // Unreadable for now: keep the last value.
+    }
+    lock->lock();
+    if (fresh && c->valid) c->value = std::move(*fresh);  // not if a write dropped it meanwhile
+  }
+
+  template <typename T, typename Fn>
+  T Get(Cached<T>* c, Fn compute) {
+    {
+      std::lock_guard<std::mutex> lock(cache_mu);
+      c->asked = clock->MonoMs();
+      if (c->valid) return c->value;
+    }
+    T value = compute();
+    std::lock_guard<std::mutex> lock(cache_mu);
+    c->value = value;
+    c->valid = true;
+    return value;
   }
 
   // Crawl names, cached like crawl status (a submit or state change through
   // this API forgets them at once; one through the CLI shows within a refresh).
   std::vector<std::string> CrawlNames() {
-    {
-      std::lock_guard<std::mutex> lock(cache_mu);
-      names_asked = clock->MonoMs();
-      if (names_valid) return names_cache;
-    }
-    std::vector<std::string> names = ComputeCrawlNames();
-    std::lock_guard<std::mutex> lock(cache_mu);
-    names_cache = names;
-    names_valid = true;
-    return names;
+    return Get(&crawl_names, [this] { return ComputeCrawlNames(); });
   }
 
   std::vector<std::string> ComputeCrawlNames() {
@@ -502,16 +507,7 @@ struct HttpApi::Impl {
 
   // Every contributor's credit row, cached like crawl status.
   std::map<std::string, CreditRow> CreditsByContributor() {
-    {
-      std::lock_guard<std::mutex> lock(cache_mu);
-      credits_asked = clock->MonoMs();
-      if (credits_valid) return credits_cache;
-    }
-    std::map<std::string, CreditRow> rows = ComputeCredits();
-    std::lock_guard<std::mutex> lock(cache_mu);
-    credits_cache = rows;
-    credits_valid = true;
-    return rows;
+    return Get(&credits, [this] { return ComputeCredits(); });
   }
 
   void Workers(const httplib::Request&, httplib::Response& res) {

@@ -20,6 +20,8 @@
 #include "parsers/parser_registry.h"
 #include "parsers/structured_records.h"
 
+#include "tests/unit/parser_fixture.h"
+
 namespace swarmcrawl {
 namespace {
 
@@ -28,15 +30,6 @@ using Strings = std::vector<std::string>;
 
 // The page tests/fixtures/parsers/citation.html stands for.
 constexpr char kPage[] = "https://journals.example/jfs/article/view/42";
-
-std::string ReadFixture(const std::string& name) {
-  std::ifstream f(std::string(SWARMCRAWL_SOURCE_DIR) + "/tests/fixtures/parsers/" + name,
-                  std::ios::binary);
-  REQUIRE(f.good());
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 // One Gumbo parse, freed with the object.
 class Html {

@@ -12,20 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "tests/unit/parser_fixture.h"
+
 namespace swarmcrawl {
 namespace {
 
 using json = nlohmann::json;
 using Strings = std::vector<std::string>;
-
-std::string ReadFixture(const std::string& name) {
-  std::ifstream f(std::string(SWARMCRAWL_SOURCE_DIR) + "/tests/fixtures/parsers/" + name,
-                  std::ios::binary);
-  REQUIRE(f.good());
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 struct TempDir {
   std::string path;

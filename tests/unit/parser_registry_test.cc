@@ -9,19 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "tests/unit/parser_fixture.h"
+
 namespace swarmcrawl {
 namespace {
 
 using json = nlohmann::json;
-
-std::string ReadFixture(const std::string& name) {
-  std::ifstream f(std::string(SWARMCRAWL_SOURCE_DIR) + "/tests/fixtures/parsers/" + name,
-                  std::ios::binary);
-  REQUIRE(f.good());
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 ParserSpec Spec(std::string name, std::string glob, std::vector<std::string> types = {}) {
   ParserSpec s;

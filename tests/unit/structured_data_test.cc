@@ -16,19 +16,12 @@
 #include "parsers/html_page.h"
 #include "parsers/structured_records.h"
 
+#include "tests/unit/parser_fixture.h"
+
 namespace swarmcrawl {
 namespace {
 
 using json = nlohmann::json;
-
-std::string ReadFixture(const std::string& name) {
-  std::ifstream f(std::string(SWARMCRAWL_SOURCE_DIR) + "/tests/fixtures/parsers/" + name,
-                  std::ios::binary);
-  REQUIRE(f.good());
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 // One Gumbo parse, freed with the object.
 class Html {
