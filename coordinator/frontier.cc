@@ -87,18 +87,26 @@ void Frontier::ClearIntake() {
 
 void Frontier::LoadIntake() {
   ClearIntake();
-  Stmt s = db_->Prepare("SELECT crawl_id, host_id, url_hash, discovered_at FROM frontier_intake");
+  Stmt s = db_->Prepare(
+      "SELECT crawl_id, host_id, url_hash, discovered_at, state='queued' FROM frontier_intake");
   intake_since_ = clock_->NowMs();
   while (s.Step()) {
+    // Whether a row was probed at admission is not stored: all count as
+    // unprobed, so the merge's correction of `admitted` covers them all.
+    IntakeCounts& counts = intake_per_crawl_[s.Int(0)];
+    ++counts.rows;
+    if (s.Int(4) != 0) {
+      ++counts.queued;
+      ++counts.unprobed;
+    }
+    intake_since_ = std::min(intake_since_, s.Int(3));
+    // A table larger than the key set (a smaller limit since it was
+    // written) is counted in full and merged at once.
+    if (intake_count_ >= limits_.intake_rows) continue;
     IntakeKey* k = IntakeSlot(s.Int(1), static_cast<uint64_t>(s.Int(2)));
     if (k->hash != 0) continue;
     *k = {s.Int(1), static_cast<uint64_t>(s.Int(2))};
     ++intake_count_;
-    ++intake_per_crawl_[s.Int(0)];
-    intake_since_ = std::min(intake_since_, s.Int(3));
-    // A table larger than the key set (a smaller limit since it was written)
-    // is merged at once.
-    if (intake_count_ >= limits_.intake_rows) break;
   }
   s.Reset();
   filter_all_ = intake_count_ > 0;
@@ -108,55 +116,73 @@ void Frontier::LoadIntake() {
 int64_t Frontier::Flush() {
   if (intake_count_ == 0) return 0;
   const int64_t now = clock_->NowMs();
-  if (!robots_learned_.empty() || filter_all_) {
-    // robots.txt arrived (or changed) for some hosts after URLs of theirs
-    // were admitted: apply it now, as FilterQueued did for merged rows.
-    // After a reload nobody knows which hosts those were: all are checked.
-    struct Excluded {
-      int64_t id;
-      std::string reason, detail;
-    };
-    std::vector<Excluded> excluded;
-    Stmt& q = db_->Cached(
-        "SELECT id, crawl_id, host_id, url FROM frontier_intake WHERE state='queued'");
-    while (q.Step()) {
-      if (!filter_all_ && !robots_learned_.contains(q.Int(2))) continue;
-      const HostPolicy* policy = FreshPolicy(q.Int(1), q.Int(2), now);
-      UrlParts parts;
-      std::string detail;
-      if (policy == nullptr || !SplitUrl(q.TextView(3), &parts).ok()) continue;
-      if (std::string reason = RobotsVerdict(*policy, parts.path_query, &detail); !reason.empty()) {
-        excluded.push_back({q.Int(0), std::move(reason), std::move(detail)});
-      }
-    }
-    q.Reset();
-    Stmt& ex = db_->Cached("UPDATE frontier_intake SET state='excluded', reason=?, detail=? WHERE id=?");
-    for (const auto& e : excluded) ex.Bind(1, e.reason).Bind(2, e.detail).Bind(3, e.id).Run();
-    robots_learned_.clear();
-    filter_all_ = false;
-  }
-  // Each host's queue grows by its queued intake rows. Admit probed the
-  // frontier before appending each row and nothing else writes these keys,
-  // so every row is new and the counts are exact.
-  Stmt& per_host = db_->Cached(
-      "SELECT host_id, COUNT(*) FROM frontier_intake WHERE state='queued' GROUP BY host_id");
-  Stmt& bump = db_->Cached("UPDATE hosts SET queued=queued+? WHERE id=?");
-  std::vector<std::pair<int64_t, int64_t>> counts;
-  while (per_host.Step()) counts.emplace_back(per_host.Int(0), per_host.Int(1));
-  per_host.Reset();
-  for (const auto& [host_id, n] : counts) bump.Bind(1, n).Bind(2, host_id).Run();
   // One pass in host order: each host's index leaves are visited once per
   // merge. Within a host, discovery order is kept (it is the lease order
   // within a depth: a sitemap's newest entries first, seeds as listed).
-  db_->Cached(
-         "INSERT OR IGNORE INTO frontier(crawl_id, host_id, url_hash, url, kind, depth, redirects, "
-         "state, reason, detail, discovered_at, updated_at, via) "
-         "SELECT crawl_id, host_id, url_hash, url, kind, depth, redirects, state, reason, detail, "
-         "discovered_at, ?, via FROM frontier_intake ORDER BY host_id, id")
-      .Bind(1, now)
-      .Run();
-  const int64_t merged = db_->Changes();
+  // The unique index's check is the dedup for rows Admit did not probe: a
+  // URL the frontier already has is ignored, and only inserted rows return.
+  Stmt& merge = db_->Cached(
+      "INSERT OR IGNORE INTO frontier(crawl_id, host_id, url_hash, url, kind, depth, redirects, "
+      "state, reason, detail, discovered_at, updated_at, via) "
+      "SELECT crawl_id, host_id, url_hash, url, kind, depth, redirects, state, reason, detail, "
+      "discovered_at, ?, via FROM frontier_intake ORDER BY host_id, id "
+      "RETURNING id, crawl_id, host_id, state='queued'");
+  struct HostRows {
+    int64_t crawl_id = 0, host_id = 0, queued = 0;
+    std::vector<int64_t> recheck;  // queued rows to judge by robots.txt learned since admission
+  };
+  std::vector<HostRows> hosts;  // in host order, as the rows return
+  std::map<int64_t, int64_t> queued_per_crawl;
+  int64_t merged = 0;
+  merge.Bind(1, now);
+  while (merge.Step()) {
+    ++merged;
+    if (merge.Int(3) == 0) continue;
+    const int64_t host_id = merge.Int(2);
+    if (hosts.empty() || hosts.back().host_id != host_id) hosts.push_back({merge.Int(1), host_id});
+    HostRows& h = hosts.back();
+    ++h.queued;
+    ++queued_per_crawl[h.crawl_id];
+    if (filter_all_ || robots_learned_.contains(host_id)) h.recheck.push_back(merge.Int(0));
+  }
+  merge.Reset();
   db_->Cached("DELETE FROM frontier_intake").Run();
+  // Unprobed rows the merge ignored were counted as admitted: take them back
+  // (max_pages counts URLs that entered the frontier).
+  for (const auto& [crawl_id, counts] : intake_per_crawl_) {
+    const int64_t ignored = counts.queued - queued_per_crawl[crawl_id];
+    if (ignored <= 0) continue;
+    if (CrawlRuntime* rt = runtime(crawl_id)) {
+      // Admit may be mid-call: its count is ahead of the stored one.
+      rt->admitted = std::max<int64_t>(0, rt->admitted - ignored);
+      db_->Cached("UPDATE crawls SET admitted=? WHERE id=?").Bind(1, rt->admitted).Bind(2, crawl_id).Run();
+    } else {
+      db_->Cached("UPDATE crawls SET admitted=MAX(0, admitted-?) WHERE id=?").Bind(1, ignored).Bind(2, crawl_id).Run();
+    }
+  }
+  Stmt& bump = db_->Cached("UPDATE hosts SET queued=queued+? WHERE id=?");
+  for (const HostRows& h : hosts) bump.Bind(1, h.queued).Bind(2, h.host_id).Run();
+  // robots.txt arrived (or changed) for some hosts after URLs of theirs were
+  // admitted: apply it to those URLs now, as FilterQueued did for the rows
+  // merged before. After a reload nobody knows which hosts those were: all
+  // merged rows are checked.
+  if (!robots_learned_.empty() || filter_all_) {
+    Stmt& url = db_->Cached("SELECT url FROM frontier WHERE id=?");
+    for (const HostRows& h : hosts) {
+      if (h.recheck.empty()) continue;
+      const HostPolicy* policy = FreshPolicy(h.crawl_id, h.host_id, now);
+      if (policy == nullptr) continue;
+      std::vector<Excluded> excluded;
+      for (int64_t id : h.recheck) {
+        url.Bind(1, id);
+        if (url.Step()) JudgeQueued(*policy, id, url.TextView(0), &excluded);
+        url.Reset();
+      }
+      ExcludeRows(h.host_id, excluded, now);
+    }
+    robots_learned_.clear();
+    filter_all_ = false;
+  }
   ClearIntake();
   return merged;
 }
@@ -216,8 +242,7 @@ bool Frontier::SeenRecently(uint64_t hash) {
 }
 
 int64_t Frontier::HostId(CrawlRuntime* rt, const std::string& origin, bool create) {
-  auto key = std::make_pair(rt->info.id, origin);
-  if (auto it = host_ids_.find(key); it != host_ids_.end()) return it->second;
+  if (auto it = rt->host_ids.find(origin); it != rt->host_ids.end()) return it->second;
   Stmt& find = db_->Cached("SELECT id FROM hosts WHERE crawl_id=? AND host=?");
   find.Bind(1, rt->info.id).Bind(2, origin);
   int64_t id = 0;
@@ -233,8 +258,8 @@ int64_t Frontier::HostId(CrawlRuntime* rt, const std::string& origin, bool creat
         .Run();
     id = db_->LastInsertId();
   }
-  if (host_ids_.size() >= kMaxCachedHosts) host_ids_.clear();
-  host_ids_.emplace(key, id);
+  if (rt->host_ids.size() >= kMaxCachedHosts) rt->host_ids.clear();
+  rt->host_ids.emplace(origin, id);
   return id;
 }
 
@@ -389,6 +414,11 @@ int64_t Frontier::Admit(int64_t crawl_id, const std::vector<std::string>& urls, 
       reason = "sitemap_nesting";
     }
     if (reason.empty() && redirects > 5) reason = "too_many_redirects";
+    if (reason.empty() && rt->admitted >= spec.max_pages && intake_per_crawl_[crawl_id].unprobed > 0) {
+      // `admitted` may count unprobed intake rows the frontier already has:
+      // the merge takes those back, so the limit is judged on exact numbers.
+      Flush();
+    }
     if (reason.empty() && rt->admitted >= spec.max_pages) reason = "max_pages";
     int64_t host_id = 0;
     if (reason != "out_of_scope") {
@@ -400,10 +430,16 @@ int64_t Frontier::Admit(int64_t crawl_id, const std::vector<std::string>& urls, 
     if (intake_count_ >= limits_.intake_rows) Flush();
     IntakeKey* slot = IntakeSlot(host_id, hash);
     if (slot->hash != 0) continue;  // admitted already, waiting in the intake
-    known.Bind(1, host_id).Bind(2, static_cast<int64_t>(hash));
-    const bool exists = known.Step();
-    known.Reset();
-    if (exists) continue;
+    // Far from max_pages the merge's unique check finds URLs the frontier
+    // already has (one index lookup per URL instead of two); near it, each
+    // URL is looked up now so `admitted` stays exact.
+    const bool probe = spec.max_pages - rt->admitted <= limits_.exact_admission_margin;
+    if (probe) {
+      known.Bind(1, host_id).Bind(2, static_cast<int64_t>(hash));
+      const bool exists = known.Step();
+      known.Reset();
+      if (exists) continue;
+    }
     if (reason.empty() && !robots_unknown.contains(host_id)) {
       if (const HostPolicy* policy = FreshPolicy(crawl_id, host_id, now)) {
         reason = RobotsVerdict(*policy, parts.path_query, &detail);
@@ -433,8 +469,11 @@ int64_t Frontier::Admit(int64_t crawl_id, const std::vector<std::string>& urls, 
     ins.Run();
     *slot = {host_id, hash};
     if (intake_count_++ == 0) intake_since_ = now;
-    ++intake_per_crawl_[crawl_id];
+    IntakeCounts& counts = intake_per_crawl_[crawl_id];
+    ++counts.rows;
     if (!reason.empty()) continue;
+    ++counts.queued;
+    if (!probe) ++counts.unprobed;
     ++rt->admitted;
     ++queued;
   }
@@ -855,7 +894,6 @@ void Frontier::ExtendLeasesOf(const std::string& worker_id, const std::string& c
 
 void Frontier::Reload() {
   crawls_.clear();
-  host_ids_.clear();
   policies_.clear();
   robots_unknown_.clear();
   robots_learned_.clear();
@@ -966,44 +1004,46 @@ void Frontier::ApplyRobots(const ActiveLease& lease, int64_t robots_status,
   }
 }
 
-void Frontier::FilterQueued(int64_t crawl_id, int64_t host_id) {
-  const HostPolicy* policy = Policy(crawl_id, host_id);
-  if (policy == nullptr) return;
-  struct Excluded {
-    int64_t id;
-    std::string reason, detail;
-  };
-  std::vector<Excluded> excluded;
-  Stmt q = db_->Prepare("SELECT id, url FROM frontier WHERE host_id=? AND state='queued'");
+void Frontier::JudgeQueued(const HostPolicy& policy, int64_t id, std::string_view url,
+                           std::vector<Excluded>* excluded) {
+  UrlParts parts;
+  std::string detail;
+  if (!SplitUrl(url, &parts).ok()) {
+    excluded->push_back({id, "bad_url", ""});
+    return;
+  }
+  std::string reason = RobotsVerdict(policy, parts.path_query, &detail);
+  if (reason.empty()) return;
   // An outage that outlasted robots_unavailable_ms says so in each URL's detail.
-  std::string outage;
-  if (policy->unavailable_status >= 0) {
-    outage = policy->unavailable_status == 0
+  if (policy.unavailable_status >= 0) {
+    detail = policy.unavailable_status == 0
                  ? "robots.txt unreachable"
-                 : "robots.txt answered HTTP " + std::to_string(policy->unavailable_status);
-    if (!policy->unavailable_error.empty()) outage += " (" + policy->unavailable_error + ")";
+                 : "robots.txt answered HTTP " + std::to_string(policy.unavailable_status);
+    if (!policy.unavailable_error.empty()) detail += " (" + policy.unavailable_error + ")";
   }
-  q.Bind(1, host_id);
-  while (q.Step()) {
-    UrlParts parts;
-    std::string detail;
-    if (!SplitUrl(q.TextView(1), &parts).ok()) {
-      excluded.push_back({q.Int(0), "bad_url", ""});
-    } else if (std::string reason = RobotsVerdict(*policy, parts.path_query, &detail);
-               !reason.empty()) {
-      excluded.push_back({q.Int(0), std::move(reason), outage.empty() ? std::move(detail) : outage});
-    }
-  }
-  q.Reset();
+  excluded->push_back({id, std::move(reason), std::move(detail)});
+}
+
+void Frontier::ExcludeRows(int64_t host_id, const std::vector<Excluded>& excluded, int64_t now) {
   if (excluded.empty()) return;
-  const int64_t now = clock_->NowMs();
-  Stmt ex = db_->Prepare(
+  Stmt& ex = db_->Cached(
       "UPDATE frontier SET state='excluded', reason=?, detail=?, updated_at=? WHERE id=?");
   for (const auto& e : excluded) ex.Bind(1, e.reason).Bind(2, e.detail).Bind(3, now).Bind(4, e.id).Run();
   db_->Cached("UPDATE hosts SET queued=MAX(0, queued-?) WHERE id=?")
       .Bind(1, static_cast<int64_t>(excluded.size()))
       .Bind(2, host_id)
       .Run();
+}
+
+void Frontier::FilterQueued(int64_t crawl_id, int64_t host_id) {
+  const HostPolicy* policy = Policy(crawl_id, host_id);
+  if (policy == nullptr) return;
+  std::vector<Excluded> excluded;
+  Stmt q = db_->Prepare("SELECT id, url FROM frontier WHERE host_id=? AND state='queued'");
+  q.Bind(1, host_id);
+  while (q.Step()) JudgeQueued(*policy, q.Int(0), q.TextView(1), &excluded);
+  q.Reset();
+  ExcludeRows(host_id, excluded, clock_->NowMs());
 }
 
 TdmPolicy Frontier::TdmFor(int64_t crawl_id, int64_t host_id, const std::string& url) {
@@ -1116,7 +1156,7 @@ std::vector<std::string> Frontier::FinishIdleCrawls() {
   std::vector<std::string> finished;
   for (auto& [id, rt] : crawls_) {
     if (rt.info.state != "running" || rt.info.spec.recrawl.enabled) continue;
-    if (auto it = intake_per_crawl_.find(id); it != intake_per_crawl_.end() && it->second > 0) {
+    if (auto it = intake_per_crawl_.find(id); it != intake_per_crawl_.end() && it->second.rows > 0) {
       continue;  // URLs still wait in the intake
     }
     // Open re-fetch checks can still withdraw a page (and queue it again).

@@ -9,9 +9,14 @@
 //   - a new URL is first appended to frontier_intake (and to a bounded
 //     in-memory set of intake keys, so it is not admitted twice) and reaches
 //     the frontier table in a sorted merge (Flush): random inserts into the
-//     host-keyed indexes become one ordered pass. Intake rows count as
-//     queued in status and keep their crawl from finishing; robots.txt
-//     rules that arrive while URLs wait there are applied when they merge;
+//     host-keyed indexes become one ordered pass, and the unique index's
+//     check in that pass drops URLs the frontier already had. Near a crawl's
+//     max_pages Admit looks each URL up first instead, so the limit counts
+//     exactly; elsewhere `admitted` may run ahead until the merge takes the
+//     dropped rows back. Intake rows count in status (a known URL among them
+//     for at most one merge interval) and keep their crawl from finishing;
+//     robots.txt rules that arrive while URLs wait there are applied when
+//     they merge;
 //   - a host's fetch slot is held by at most one lease at a time, across all
 //     workers, and is not handed out again before next_fetch_at (the host's
 //     delay, grown by Crawl-delay, slow responses, errors and Retry-After);
@@ -38,6 +43,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -66,6 +72,10 @@ struct LeaseLimits {
   // the next lease's.
   int64_t expired_quiet_ms = 30000;
   int64_t intake_max_age_ms = 1000;
+  // Within this many URLs of a crawl's max_pages, Admit looks each new URL
+  // up in the frontier so the limit is counted exactly; further away the
+  // merge's unique check finds the URLs the frontier already has.
+  int64_t exact_admission_margin = 65536;
 };
 
 struct ActiveLease {
@@ -107,7 +117,9 @@ class Frontier {
   // here, whatever the worker did). `kind` is "page" or "sitemap". With
   // `sitemap_origin` set, the URLs come from a sitemap on that origin and
   // only URLs of the same origin are admitted (the sitemaps.org location
-  // rule); *cross_host counts the rest. Returns how many were queued.
+  // rule); *cross_host counts the rest. Returns how many were queued (far
+  // from max_pages, a URL the frontier already has may be among them until
+  // the merge drops it).
   // `via` (sitemaps only): the origin whose robots.txt named the sitemap; its
   // URLs may be listed by that sitemap too, wherever the sitemap lives.
   int64_t Admit(int64_t crawl_id, const std::vector<std::string>& urls, int64_t depth,
@@ -195,6 +207,7 @@ class Frontier {
     std::unique_ptr<Scope> scope;
     QueryFilter strip;
     int64_t admitted = 0;  // URLs ever queued (max_pages counts these)
+    std::unordered_map<std::string, int64_t> host_ids;  // origin -> hosts.id (a bounded cache)
   };
   // A host's parsed robots.txt and tdmrep.json.
   struct HostPolicy {
@@ -224,7 +237,16 @@ class Frontier {
   IntakeKey* IntakeSlot(int64_t host_id, uint64_t hash);
   void LoadIntake();
   void ClearIntake();
+  // A queued row robots.txt now disallows: why, and the rule or outage.
+  struct Excluded {
+    int64_t id;
+    std::string reason, detail;
+  };
+  // Excludes the host's queued rows its robots.txt disallows.
   void FilterQueued(int64_t crawl_id, int64_t host_id);
+  static void JudgeQueued(const HostPolicy& policy, int64_t id, std::string_view url,
+                          std::vector<Excluded>* excluded);
+  void ExcludeRows(int64_t host_id, const std::vector<Excluded>& excluded, int64_t now);
   std::optional<LeaseMsg> LeaseHost(CrawlRuntime* rt, int64_t host_id, const std::string& host,
                                     bool robots_due, int64_t delay, const std::string& ip,
                                     const std::string& worker_id, const std::string& contributor,
@@ -235,7 +257,6 @@ class Frontier {
   const Clock* clock_;
   LeaseLimits limits_;
   std::map<int64_t, CrawlRuntime> crawls_;
-  std::map<std::pair<int64_t, std::string>, int64_t> host_ids_;  // (crawl, origin) -> hosts.id
   std::map<int64_t, HostPolicy> policies_;                       // hosts.id -> parsed rules
   std::unordered_set<int64_t> robots_unknown_;  // hosts whose robots.txt is not known yet
   std::unordered_set<int64_t> robots_learned_;  // hosts whose robots.txt arrived since the last Flush
@@ -244,7 +265,12 @@ class Frontier {
   std::vector<IntakeKey> intake_keys_;  // capacity: twice intake_rows, a power of two
   size_t intake_count_ = 0;
   int64_t intake_since_ = 0;                  // when the oldest intake row was admitted
-  std::map<int64_t, int64_t> intake_per_crawl_;  // crawl id -> rows in the intake
+  // Per crawl, rows in the intake: all, queued, and queued without a probe
+  // of the frontier at admission (the merge may find those known already).
+  struct IntakeCounts {
+    int64_t rows = 0, queued = 0, unprobed = 0;
+  };
+  std::map<int64_t, IntakeCounts> intake_per_crawl_;
   size_t next_crawl_ = 0;             // round-robin start among running crawls
 };
 

@@ -586,7 +586,68 @@ Status ResolveUrl(std::string_view base, std::string_view ref, std::string* out)
   return resolver.Resolve(ref, out);
 }
 
+namespace {
+
+// Path and query bytes canonicalization leaves as they are and that need no
+// context to judge: RFC 3986 unreserved characters and sub-delimiters, ':',
+// '@', '/' and (in the query) '?'. Not '%' (escapes are normalized), not '#'.
+bool IsPlainPathByte(unsigned char c) {
+  return IsAlpha(c) || IsDigit(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '!' ||
+         c == '$' || c == '&' || c == '\'' || c == '(' || c == ')' || c == '*' || c == '+' ||
+         c == ',' || c == ';' || c == '=' || c == ':' || c == '@' || c == '/';
+}
+
+}  // namespace
+
+bool SplitPlainCanonicalUrl(std::string_view url, UrlParts* out) {
+  size_t i;
+  bool https;
+  if (url.starts_with("http://")) {
+    i = 7;
+    https = false;
+  } else if (url.starts_with("https://")) {
+    i = 8;
+    https = true;
+  } else {
+    return false;
+  }
+  // A lower-case DNS name starting with a letter (so never an IPv4 form curl
+  // would rewrite), no empty label, no trailing dot, no port.
+  const size_t host_begin = i;
+  if (i >= url.size() || url[i] < 'a' || url[i] > 'z') return false;
+  for (; i < url.size() && url[i] != '/'; ++i) {
+    const char c = url[i];
+    const bool name_char = (c >= 'a' && c <= 'z') || IsDigit(c) || c == '-' || c == '_';
+    if (!name_char && !(c == '.' && url[i - 1] != '.')) return false;
+  }
+  const std::string_view host = url.substr(host_begin, i - host_begin);
+  if (i == url.size() || host.back() == '.' || host.size() > 253) return false;
+  // The path: plain bytes, no dot segment, no empty segment.
+  const size_t path_begin = i;
+  for (; i < url.size() && url[i] != '?'; ++i) {
+    const unsigned char c = url[i];
+    if (!IsPlainPathByte(c)) return false;
+    if (c == '/' && i > path_begin && url[i - 1] == '/') return false;
+  }
+  if (HasDotSegment(url.substr(path_begin, i - path_begin))) return false;
+  if (i < url.size()) {
+    // A query, not empty (canonicalization drops a bare '?').
+    if (++i == url.size()) return false;
+    for (; i < url.size(); ++i) {
+      const unsigned char c = url[i];
+      if (!IsPlainPathByte(c) && c != '?') return false;
+    }
+  }
+  out->scheme = https ? "https" : "http";
+  out->port = https ? 443 : 80;
+  out->host.assign(host);
+  out->authority.assign(host);
+  out->path_query.assign(url.substr(path_begin));
+  return true;
+}
+
 Status SplitUrl(std::string_view canonical_url, UrlParts* out) {
+  if (SplitPlainCanonicalUrl(canonical_url, out)) return Status::OK();
   std::string canonical;
   Canonical parts;
   Status s = Canonicalize(canonical_url, &canonical, &parts);

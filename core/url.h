@@ -44,6 +44,12 @@ std::string NormalizePercentEncoding(std::string_view s);
 
 // Splits a canonical URL into its parts.
 Status SplitUrl(std::string_view canonical_url, UrlParts* out);
+// SplitUrl's fast path: splits `url` without parsing it when it is plainly
+// canonical (lower-case http(s) scheme and host name starting with a letter,
+// default port, path and query of bytes canonicalization never changes, no
+// dot or empty segment); returns false, touching nothing, otherwise. Every
+// URL it accepts is its own canonical form (tests and the URL fuzzer check).
+bool SplitPlainCanonicalUrl(std::string_view url, UrlParts* out);
 
 // Query parameters to drop from canonical URLs: tracking parameters and
 // session ids, which make one resource look like many to the frontier.

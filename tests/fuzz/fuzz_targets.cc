@@ -107,6 +107,14 @@ void Url(const uint8_t* data, size_t size) {
     std::string again;
     Require(CanonicalizeUrl(stripped, &again).ok());
   }
+  // SplitUrl's fast path accepts only canonical URLs, and splits them as
+  // the full parse does.
+  if (UrlParts fast; SplitPlainCanonicalUrl(in, &fast)) {
+    Require(CanonicalizeUrl(in, &canon).ok());
+    Require(canon == in);
+    Require(fast.scheme + "://" + fast.authority + fast.path_query == in);
+    Require(fast.host == fast.authority && fast.port == (fast.scheme == "https" ? 443 : 80));
+  }
   std::string resolved;
   if (ResolveUrl("https://example.org/a/b/c?d#e", in, &resolved).ok()) {
     std::string canon2;

@@ -927,25 +927,67 @@ TEST_CASE("recrawl: revisits with validators, adaptive interval, records only on
 // ---------------------------------------------------------------- scale properties
 
 TEST_CASE("frontier: a URL admitted twice, also after Reload, has one row") {
-  Env env(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":0})");
-  const std::vector<std::string> url = {"http://a.test/page?id=1"};
-  int64_t first = 0, again = 0, reloaded = 0;
+  // Far from max_pages (margin 0) the merge's unique check finds the known
+  // URL; near it (a margin as large as the limit) Admit's own lookup does.
+  for (const int64_t margin : {int64_t{0}, int64_t{1} << 40}) {
+    CAPTURE(margin);
+    LeaseLimits limits = coordinator_test::TestLimits();
+    limits.exact_admission_margin = margin;
+    Env env(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":0})", limits);
+    const std::vector<std::string> url = {"http://a.test/page?id=1"};
+    int64_t first = 0, again = 0, reloaded = 0;
+    InTx(env, [&] {
+      first = env.frontier->Admit(env.crawl_id, url, 1);
+      again = env.frontier->Admit(env.crawl_id, url, 1);
+    });
+    InTx(env, [&] {
+      env.frontier->Reload();  // the seen-hash cache is empty now: only SQLite knows
+      reloaded = env.frontier->Admit(env.crawl_id, url, 1);
+      reloaded += env.frontier->Admit(env.crawl_id, {"http://a.test/page?id=1&utm_medium=x"}, 1);
+      env.frontier->Flush();
+    });
+    CHECK(first == 1);
+    CHECK(again == 0);
+    if (margin > 0) CHECK(reloaded == 0);
+    CHECK(env.Int("SELECT COUNT(*) FROM frontier WHERE url='http://a.test/page?id=1'") == 1);
+    CHECK(env.Int("SELECT COUNT(*) FROM frontier") == 2);
+    CHECK(env.Int("SELECT queued FROM hosts") == 2);
+    CHECK(env.Int("SELECT admitted FROM crawls") == 2);
+  }
+}
+
+TEST_CASE("frontier: URLs the merge finds known do not use up max_pages") {
+  // Nothing is looked up at admission until the limit (margin 0), and the
+  // intake is merged only when asked: `admitted` runs ahead with known URLs,
+  // and reaching max_pages merges first so the limit is judged exactly.
+  LeaseLimits limits = coordinator_test::TestLimits();
+  limits.intake_rows = 1000;
+  limits.exact_admission_margin = 0;
+  Env env(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":0,"max_pages":5})", limits);
+  const std::vector<std::string> known = {"http://a.test/1", "http://a.test/2", "http://a.test/3"};
   InTx(env, [&] {
-    first = env.frontier->Admit(env.crawl_id, url, 1);
-    again = env.frontier->Admit(env.crawl_id, url, 1);
+    env.frontier->Admit(env.crawl_id, known, 1);
+    env.frontier->Flush();
   });
+  REQUIRE(env.Int("SELECT admitted FROM crawls") == 4);
   InTx(env, [&] {
-    env.frontier->Reload();  // the seen-hash cache is empty now: only SQLite knows
-    reloaded = env.frontier->Admit(env.crawl_id, url, 1);
-    reloaded += env.frontier->Admit(env.crawl_id, {"http://a.test/page?id=1&utm_medium=x"}, 1);
+    env.frontier->Reload();  // the seen-hash cache forgets them
+    std::vector<std::string> again = known;
+    again.push_back("http://a.test/new");
+    env.frontier->Admit(env.crawl_id, again, 1);
+    env.frontier->Flush();
   });
-  CHECK(first == 1);
-  CHECK(again == 0);
-  CHECK(reloaded == 0);
-  CHECK(env.Int("SELECT COUNT(*) FROM frontier WHERE url='http://a.test/page?id=1'") == 1);
-  CHECK(env.Int("SELECT COUNT(*) FROM frontier") == 2);
-  CHECK(env.Int("SELECT queued FROM hosts") == 2);
-  CHECK(env.Int("SELECT admitted FROM crawls") == 2);
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier") == 5);
+  CHECK(env.Str("SELECT state FROM frontier WHERE url='http://a.test/new'") == "queued");
+  CHECK(env.Int("SELECT admitted FROM crawls") == 5);
+  CHECK(env.Int("SELECT queued FROM hosts") == 5);
+  // The limit is reached now: the next new URL is excluded for it.
+  InTx(env, [&] {
+    env.frontier->Admit(env.crawl_id, {"http://a.test/over"}, 1);
+    env.frontier->Flush();
+  });
+  CHECK(env.Str("SELECT reason FROM frontier WHERE url='http://a.test/over'") == "max_pages");
+  CHECK(env.Int("SELECT admitted FROM crawls") == 5);
 }
 
 TEST_CASE("frontier: the lease queries use the hosts_ready and frontier_queue indexes") {

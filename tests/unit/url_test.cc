@@ -331,6 +331,65 @@ TEST_CASE("SplitUrl returns the parts the frontier and robots.txt need") {
   CHECK(SplitUrl("nonsense", &p).code() == "bad_url");
 }
 
+// SplitUrl's fast path must accept only URLs that are their own canonical
+// form and split them as the full parse does.
+void CheckPlainSplit(std::string_view url) {
+  UrlParts fast;
+  if (!SplitPlainCanonicalUrl(url, &fast)) return;
+  INFO(url);
+  CHECK(Canon(url) == url);
+  CHECK(fast.scheme + "://" + fast.authority + fast.path_query == url);
+  CHECK(fast.host == fast.authority);
+  CHECK(fast.port == (fast.scheme == "https" ? 443 : 80));
+}
+
+TEST_CASE("SplitUrl's fast path takes plainly canonical URLs only") {
+  for (const char* url : {"http://example.com/", "https://a.b-c_d.example/x/y.html?q=1&r=a:b@c/d?e",
+                          "http://h1.bench.test/news/2026/11/00004567-frontier-at-scale.html",
+                          "https://x.org/a;b=c/~d/!$'()*+,=", "http://a/"}) {
+    UrlParts p;
+    INFO(url);
+    CHECK(SplitPlainCanonicalUrl(url, &p));
+    CheckPlainSplit(url);
+  }
+  // Each of these needs the full parse (and most are not canonical).
+  for (const char* url :
+       {"HTTP://example.com/", "http://Example.com/", "http://example.com", "http://example.com:80/",
+        "http://example.com:8080/", "http://example.com./", "http://.example.com/",
+        "http://a..b/", "http://1.2.3.4/", "http://0x7f.1/", "http://[::1]/", "http://ex%41mple.com/",
+        "http://example.com/a%2Fb", "http://example.com/a/../b", "http://example.com/a/./b",
+        "http://example.com/a/..", "http://example.com//a", "http://example.com/a?",
+        "http://example.com/a#f", "http://example.com/a b", "http://example.com/a\\b",
+        "http://user@example.com/", "http://example.com/\xC3\xA9", "ftp://example.com/", "http://",
+        "http:///a", "http://example.com/a\"b", "http://example.com/<a>", "http://example.com/{a}"}) {
+    UrlParts p;
+    INFO(url);
+    CHECK_FALSE(SplitPlainCanonicalUrl(url, &p));
+  }
+  // Random strings over URL bytes (seeded): whatever the fast path accepts
+  // is canonical. Checked much further by the url fuzz target.
+  uint64_t state = 0x9E3779B97F4A7C15ULL;
+  auto next = [&state] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  const std::string host_bytes = "ab019-._:A%";
+  const std::string path_bytes = "abAZ09-._~!$&'()*+,;=:@/?#%[] \\\"<>";
+  int accepted = 0;
+  for (int n = 0; n < 20000; ++n) {
+    std::string url = next() % 2 ? "http://" : "https://";
+    for (size_t i = 0, len = next() % 8; i < len; ++i) url.push_back(host_bytes[next() % host_bytes.size()]);
+    url.push_back('/');
+    for (size_t i = 0, len = next() % 16; i < len; ++i) url.push_back(path_bytes[next() % path_bytes.size()]);
+    UrlParts p;
+    if (SplitPlainCanonicalUrl(url, &p)) ++accepted;
+    CheckPlainSplit(url);
+  }
+  CHECK(accepted > 100);  // the property was exercised
+}
+
 std::string Strip(std::string_view url) { return StripQueryParams(url, QueryFilter::Default()); }
 
 TEST_CASE("QueryFilter::Default drops tracking parameters and session ids") {
