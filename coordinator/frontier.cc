@@ -63,70 +63,128 @@ Frontier::Frontier(Store* store, const Clock* clock, LeaseLimits limits)
   size_t n = 1;
   while (n < limits_.seen_cache_entries) n <<= 1;
   seen_cache_.assign(n, 0);
-  limits_.intake_rows = std::max<size_t>(limits_.intake_rows, 1);
+  // Each part holds its share of the intake; a merge empties one part.
+  part_rows_ = std::max<size_t>(limits_.intake_rows / kIntakeParts, 1);
   n = 1;
-  while (n < 2 * limits_.intake_rows) n <<= 1;
-  intake_keys_.assign(n, IntakeKey());
+  while (n < 2 * part_rows_) n <<= 1;
+  parts_.resize(kIntakeParts);
+  for (int i = 0; i < kIntakeParts; ++i) {
+    IntakePart& part = parts_[static_cast<size_t>(i)];
+    part.index = i;
+    part.sql = &IntakeSqlFor(i);
+    part.keys.assign(n, IntakeKey());
+  }
   LoadIntake();
 }
 
-Frontier::IntakeKey* Frontier::IntakeSlot(int64_t host_id, uint64_t hash) {
-  const size_t mask = intake_keys_.size() - 1;
+const Frontier::IntakeSql& Frontier::IntakeSqlFor(int part) {
+  static const std::vector<IntakeSql> all = [] {
+    std::vector<IntakeSql> v;
+    for (int i = 0; i < kIntakeParts; ++i) {
+      const std::string table = IntakeTable(i);
+      v.push_back({"INSERT INTO " + table +
+                       "(crawl_id, host_id, url_hash, url, kind, depth, redirects, state, reason, "
+                       "detail, discovered_at, via) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+                   "INSERT OR IGNORE INTO frontier(crawl_id, host_id, url_hash, url, kind, depth, "
+                   "redirects, state, reason, detail, discovered_at, updated_at, via) "
+                   "SELECT crawl_id, host_id, url_hash, url, kind, depth, redirects, state, reason, "
+                   "detail, discovered_at, ?, via FROM " + table + " ORDER BY host_id, id "
+                   "RETURNING id, crawl_id, host_id, state='queued'",
+                   "DELETE FROM " + table});
+    }
+    return v;
+  }();
+  return all[static_cast<size_t>(part)];
+}
+
+Frontier::IntakePart& Frontier::PartOf(int64_t host_id) {
+  return parts_[static_cast<size_t>(host_id >> 6) % parts_.size()];
+}
+
+Frontier::IntakeKey* Frontier::IntakeSlot(IntakePart& part, int64_t host_id, uint64_t hash) {
+  const size_t mask = part.keys.size() - 1;
   for (size_t i = (hash ^ static_cast<uint64_t>(host_id) * 0x9e3779b97f4a7c15ULL) & mask;;
        i = (i + 1) & mask) {
-    IntakeKey& k = intake_keys_[i];
+    IntakeKey& k = part.keys[i];
     if (k.hash == 0 || (k.hash == hash && k.host_id == host_id)) return &k;
   }
 }
 
-void Frontier::ClearIntake() {
-  if (intake_count_ > 0) std::fill(intake_keys_.begin(), intake_keys_.end(), IntakeKey());
-  intake_count_ = 0;
-  intake_per_crawl_.clear();
+size_t Frontier::intake_size() const {
+  size_t n = 0;
+  for (const IntakePart& part : parts_) n += part.count;
+  return n;
+}
+
+Frontier::IntakeCounts Frontier::IntakeOf(int64_t crawl_id) const {
+  IntakeCounts sum;
+  for (const IntakePart& part : parts_) {
+    if (auto it = part.per_crawl.find(crawl_id); it != part.per_crawl.end()) {
+      sum.rows += it->second.rows;
+      sum.queued += it->second.queued;
+      sum.unprobed += it->second.unprobed;
+    }
+  }
+  return sum;
+}
+
+void Frontier::ClearPart(IntakePart& part) {
+  if (part.count > 0) std::fill(part.keys.begin(), part.keys.end(), IntakeKey());
+  part.count = 0;
+  part.per_crawl.clear();
+  part.filter_all = false;
 }
 
 void Frontier::LoadIntake() {
-  ClearIntake();
-  Stmt s = db_->Prepare(
-      "SELECT crawl_id, host_id, url_hash, discovered_at, state='queued' FROM frontier_intake");
-  intake_since_ = clock_->NowMs();
-  while (s.Step()) {
-    // Whether a row was probed at admission is not stored: all count as
-    // unprobed, so the merge's correction of `admitted` covers them all.
-    IntakeCounts& counts = intake_per_crawl_[s.Int(0)];
-    ++counts.rows;
-    if (s.Int(4) != 0) {
-      ++counts.queued;
-      ++counts.unprobed;
+  for (IntakePart& part : parts_) {
+    ClearPart(part);
+    Stmt s = db_->Prepare("SELECT crawl_id, host_id, url_hash, discovered_at, state='queued' FROM " +
+                          IntakeTable(part.index));
+    part.since = clock_->NowMs();
+    bool overfull = false;
+    while (s.Step()) {
+      // Whether a row was probed at admission is not stored: all count as
+      // unprobed, so the merge's correction of `admitted` covers them all.
+      IntakeCounts& counts = part.per_crawl[s.Int(0)];
+      ++counts.rows;
+      if (s.Int(4) != 0) {
+        ++counts.queued;
+        ++counts.unprobed;
+      }
+      part.since = std::min(part.since, s.Int(3));
+      // A table larger than the key set (a smaller limit since it was
+      // written) is counted in full and merged at once.
+      if (part.count >= part_rows_) {
+        overfull = true;
+        continue;
+      }
+      IntakeKey* k = IntakeSlot(part, s.Int(1), static_cast<uint64_t>(s.Int(2)));
+      if (k->hash != 0) continue;
+      *k = {s.Int(1), static_cast<uint64_t>(s.Int(2))};
+      ++part.count;
     }
-    intake_since_ = std::min(intake_since_, s.Int(3));
-    // A table larger than the key set (a smaller limit since it was
-    // written) is counted in full and merged at once.
-    if (intake_count_ >= limits_.intake_rows) continue;
-    IntakeKey* k = IntakeSlot(s.Int(1), static_cast<uint64_t>(s.Int(2)));
-    if (k->hash != 0) continue;
-    *k = {s.Int(1), static_cast<uint64_t>(s.Int(2))};
-    ++intake_count_;
+    s.Reset();
+    // Which hosts learned robots.txt since these rows came is unknown.
+    part.filter_all = part.count > 0;
+    if (overfull) FlushPart(part);
   }
-  s.Reset();
-  filter_all_ = intake_count_ > 0;
-  if (intake_count_ >= limits_.intake_rows) Flush();
 }
 
 int64_t Frontier::Flush() {
-  if (intake_count_ == 0) return 0;
+  int64_t merged = 0;
+  for (IntakePart& part : parts_) merged += FlushPart(part);
+  return merged;
+}
+
+int64_t Frontier::FlushPart(IntakePart& part) {
+  if (part.count == 0) return 0;
   const int64_t now = clock_->NowMs();
   // One pass in host order: each host's index leaves are visited once per
   // merge. Within a host, discovery order is kept (it is the lease order
   // within a depth: a sitemap's newest entries first, seeds as listed).
   // The unique index's check is the dedup for rows Admit did not probe: a
   // URL the frontier already has is ignored, and only inserted rows return.
-  Stmt& merge = db_->Cached(
-      "INSERT OR IGNORE INTO frontier(crawl_id, host_id, url_hash, url, kind, depth, redirects, "
-      "state, reason, detail, discovered_at, updated_at, via) "
-      "SELECT crawl_id, host_id, url_hash, url, kind, depth, redirects, state, reason, detail, "
-      "discovered_at, ?, via FROM frontier_intake ORDER BY host_id, id "
-      "RETURNING id, crawl_id, host_id, state='queued'");
+  Stmt& merge = db_->Cached(part.sql->merge.c_str());
   struct HostRows {
     int64_t crawl_id = 0, host_id = 0, queued = 0;
     std::vector<int64_t> recheck;  // queued rows to judge by robots.txt learned since admission
@@ -143,13 +201,13 @@ int64_t Frontier::Flush() {
     HostRows& h = hosts.back();
     ++h.queued;
     ++queued_per_crawl[h.crawl_id];
-    if (filter_all_ || robots_learned_.contains(host_id)) h.recheck.push_back(merge.Int(0));
+    if (part.filter_all || robots_learned_.contains(host_id)) h.recheck.push_back(merge.Int(0));
   }
   merge.Reset();
-  db_->Cached("DELETE FROM frontier_intake").Run();
+  db_->Cached(part.sql->clear.c_str()).Run();
   // Unprobed rows the merge ignored were counted as admitted: take them back
   // (max_pages counts URLs that entered the frontier).
-  for (const auto& [crawl_id, counts] : intake_per_crawl_) {
+  for (const auto& [crawl_id, counts] : part.per_crawl) {
     const int64_t ignored = counts.queued - queued_per_crawl[crawl_id];
     if (ignored <= 0) continue;
     if (CrawlRuntime* rt = runtime(crawl_id)) {
@@ -166,33 +224,33 @@ int64_t Frontier::Flush() {
   // admitted: apply it to those URLs now, as FilterQueued did for the rows
   // merged before. After a reload nobody knows which hosts those were: all
   // merged rows are checked.
-  if (!robots_learned_.empty() || filter_all_) {
-    Stmt& url = db_->Cached("SELECT url FROM frontier WHERE id=?");
-    for (const HostRows& h : hosts) {
-      if (h.recheck.empty()) continue;
-      const HostPolicy* policy = FreshPolicy(h.crawl_id, h.host_id, now);
-      if (policy == nullptr) continue;
-      std::vector<Excluded> excluded;
-      for (int64_t id : h.recheck) {
-        url.Bind(1, id);
-        if (url.Step()) JudgeQueued(*policy, id, url.TextView(0), &excluded);
-        url.Reset();
-      }
-      ExcludeRows(h.host_id, excluded, now);
+  Stmt& url = db_->Cached("SELECT url FROM frontier WHERE id=?");
+  for (const HostRows& h : hosts) {
+    if (h.recheck.empty()) continue;
+    const HostPolicy* policy = FreshPolicy(h.crawl_id, h.host_id, now);
+    if (policy == nullptr) continue;
+    std::vector<Excluded> excluded;
+    for (int64_t id : h.recheck) {
+      url.Bind(1, id);
+      if (url.Step()) JudgeQueued(*policy, id, url.TextView(0), &excluded);
+      url.Reset();
     }
-    robots_learned_.clear();
-    filter_all_ = false;
+    ExcludeRows(h.host_id, excluded, now);
   }
-  ClearIntake();
+  std::erase_if(robots_learned_, [&](int64_t host_id) { return &PartOf(host_id) == &part; });
+  ClearPart(part);
   return merged;
 }
 
 int64_t Frontier::MaybeFlush() {
-  if (intake_count_ > 0 && (intake_count_ >= limits_.intake_rows ||
-                            clock_->NowMs() - intake_since_ >= limits_.intake_max_age_ms)) {
-    return Flush();
+  const int64_t now = clock_->NowMs();
+  int64_t merged = 0;
+  for (IntakePart& part : parts_) {
+    if (part.count > 0 && (part.count >= part_rows_ || now - part.since >= limits_.intake_max_age_ms)) {
+      merged += FlushPart(part);
+    }
   }
-  return 0;
+  return merged;
 }
 
 std::vector<int64_t> Frontier::LoadCrawls() {
@@ -364,9 +422,6 @@ int64_t Frontier::Admit(int64_t crawl_id, const std::vector<std::string>& urls, 
   std::unordered_map<std::string, int64_t> call_hosts;
   std::unordered_set<int64_t> robots_unknown;
   Stmt& known = db_->Cached("SELECT 1 FROM frontier WHERE host_id=? AND url_hash=?");
-  Stmt& ins = db_->Cached(
-      "INSERT INTO frontier_intake(crawl_id, host_id, url_hash, url, kind, depth, redirects, "
-      "state, reason, detail, discovered_at, via) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
   for (const auto& url : urls) {
     const uint64_t raw = UrlHash(crawl_id, url);
     if (SeenRecently(raw)) continue;
@@ -414,7 +469,7 @@ int64_t Frontier::Admit(int64_t crawl_id, const std::vector<std::string>& urls, 
       reason = "sitemap_nesting";
     }
     if (reason.empty() && redirects > 5) reason = "too_many_redirects";
-    if (reason.empty() && rt->admitted >= spec.max_pages && intake_per_crawl_[crawl_id].unprobed > 0) {
+    if (reason.empty() && rt->admitted >= spec.max_pages && IntakeOf(crawl_id).unprobed > 0) {
       // `admitted` may count unprobed intake rows the frontier already has:
       // the merge takes those back, so the limit is judged on exact numbers.
       Flush();
@@ -426,9 +481,10 @@ int64_t Frontier::Admit(int64_t crawl_id, const std::vector<std::string>& urls, 
       if (added) it->second = HostId(rt, origin, /*create=*/true);
       host_id = it->second;
     }
-    // A full intake is merged first, so the key set always has free slots.
-    if (intake_count_ >= limits_.intake_rows) Flush();
-    IntakeKey* slot = IntakeSlot(host_id, hash);
+    // A full part is merged first, so its key set always has free slots.
+    IntakePart& part = PartOf(host_id);
+    if (part.count >= part_rows_) FlushPart(part);
+    IntakeKey* slot = IntakeSlot(part, host_id, hash);
     if (slot->hash != 0) continue;  // admitted already, waiting in the intake
     // Far from max_pages the merge's unique check finds URLs the frontier
     // already has (one index lookup per URL instead of two); near it, each
@@ -447,6 +503,7 @@ int64_t Frontier::Admit(int64_t crawl_id, const std::vector<std::string>& urls, 
         robots_unknown.insert(host_id);
       }
     }
+    Stmt& ins = db_->Cached(part.sql->insert.c_str());
     ins.Bind(1, crawl_id).Bind(2, host_id).Bind(3, static_cast<int64_t>(hash)).Bind(4, canon);
     ins.Bind(5, kind).Bind(6, depth).Bind(7, redirects);
     ins.Bind(8, reason.empty() ? "queued" : "excluded");
@@ -468,8 +525,8 @@ int64_t Frontier::Admit(int64_t crawl_id, const std::vector<std::string>& urls, 
     }
     ins.Run();
     *slot = {host_id, hash};
-    if (intake_count_++ == 0) intake_since_ = now;
-    IntakeCounts& counts = intake_per_crawl_[crawl_id];
+    if (part.count++ == 0) part.since = now;
+    IntakeCounts& counts = part.per_crawl[crawl_id];
     ++counts.rows;
     if (!reason.empty()) continue;
     ++counts.queued;
@@ -480,7 +537,9 @@ int64_t Frontier::Admit(int64_t crawl_id, const std::vector<std::string>& urls, 
   if (queued > 0) {
     db_->Cached("UPDATE crawls SET admitted=? WHERE id=?").Bind(1, rt->admitted).Bind(2, crawl_id).Run();
   }
-  if (intake_count_ >= limits_.intake_rows) Flush();
+  for (IntakePart& p : parts_) {
+    if (p.count >= part_rows_) FlushPart(p);
+  }
   return queued;
 }
 
@@ -523,7 +582,7 @@ std::optional<LeaseMsg> Frontier::NextLease(const std::string& worker_id,
     }
     if (best == nullptr) {
       // Nothing ready among merged URLs: what waits in the intake may be.
-      if (intake_count_ > 0 && Flush() > 0) continue;
+      if (Flush() > 0) continue;
       return std::nullopt;
     }
     ++next_crawl_;
@@ -1156,7 +1215,7 @@ std::vector<std::string> Frontier::FinishIdleCrawls() {
   std::vector<std::string> finished;
   for (auto& [id, rt] : crawls_) {
     if (rt.info.state != "running" || rt.info.spec.recrawl.enabled) continue;
-    if (auto it = intake_per_crawl_.find(id); it != intake_per_crawl_.end() && it->second.rows > 0) {
+    if (IntakeOf(id).rows > 0) {
       continue;  // URLs still wait in the intake
     }
     // Open re-fetch checks can still withdraw a page (and queue it again).

@@ -132,7 +132,7 @@ class Frontier {
   // Flushes when the intake is full or its oldest row is old enough; returns
   // the rows merged.
   int64_t MaybeFlush();
-  size_t intake_size() const { return intake_count_; }
+  size_t intake_size() const;
   // The canonical form the frontier stores for `url` in this crawl ("" if invalid).
   std::string CanonicalFor(int64_t crawl_id, const std::string& url);
   // Scope and robots verdict for a canonical URL ("" when it may be fetched).
@@ -229,14 +229,41 @@ class Frontier {
                                    std::string* detail);
   int64_t HostId(CrawlRuntime* rt, const std::string& origin, bool create);
   bool SeenRecently(uint64_t hash);
-  // The intake's key set: open addressing over (host_id, url_hash); hash 0 = empty.
+  // An intake key set: open addressing over (host_id, url_hash); hash 0 = empty.
   struct IntakeKey {
     int64_t host_id = 0;
     uint64_t hash = 0;
   };
-  IntakeKey* IntakeSlot(int64_t host_id, uint64_t hash);
+  // Per crawl, rows in an intake part: all, queued, and queued without a
+  // probe of the frontier at admission (the merge may find those known).
+  struct IntakeCounts {
+    int64_t rows = 0, queued = 0, unprobed = 0;
+  };
+  // The statements of an intake part. Db::Cached keys statements by the
+  // address of their text, so IntakeSqlFor keeps them for the program's life.
+  struct IntakeSql {
+    std::string insert, merge, clear;
+  };
+  static const IntakeSql& IntakeSqlFor(int part);
+  // One intake table (Store's IntakeTable) and what is known of its rows.
+  // Hosts belong to parts in blocks of 64 ids, so one part's hosts lie in
+  // runs of the host-keyed indexes.
+  struct IntakePart {
+    int index = 0;
+    const IntakeSql* sql = nullptr;  // its statements' texts
+    std::vector<IntakeKey> keys;  // capacity: twice part_rows_, a power of two
+    size_t count = 0;
+    int64_t since = 0;  // when its oldest row was admitted
+    std::map<int64_t, IntakeCounts> per_crawl;
+    bool filter_all = false;  // rows loaded from the table: check every host at merge
+  };
+  IntakePart& PartOf(int64_t host_id);
+  static IntakeKey* IntakeSlot(IntakePart& part, int64_t host_id, uint64_t hash);
+  // A crawl's intake rows over all parts.
+  IntakeCounts IntakeOf(int64_t crawl_id) const;
   void LoadIntake();
-  void ClearIntake();
+  void ClearPart(IntakePart& part);
+  int64_t FlushPart(IntakePart& part);
   // A queued row robots.txt now disallows: why, and the rule or outage.
   struct Excluded {
     int64_t id;
@@ -259,18 +286,11 @@ class Frontier {
   std::map<int64_t, CrawlRuntime> crawls_;
   std::map<int64_t, HostPolicy> policies_;                       // hosts.id -> parsed rules
   std::unordered_set<int64_t> robots_unknown_;  // hosts whose robots.txt is not known yet
-  std::unordered_set<int64_t> robots_learned_;  // hosts whose robots.txt arrived since the last Flush
-  bool filter_all_ = false;  // intake rows loaded from the table: check every host at Flush
+  // Hosts whose robots.txt arrived since their intake part was last merged.
+  std::unordered_set<int64_t> robots_learned_;
   std::vector<uint64_t> seen_cache_;  // direct-mapped; 0 = empty
-  std::vector<IntakeKey> intake_keys_;  // capacity: twice intake_rows, a power of two
-  size_t intake_count_ = 0;
-  int64_t intake_since_ = 0;                  // when the oldest intake row was admitted
-  // Per crawl, rows in the intake: all, queued, and queued without a probe
-  // of the frontier at admission (the merge may find those known already).
-  struct IntakeCounts {
-    int64_t rows = 0, queued = 0, unprobed = 0;
-  };
-  std::map<int64_t, IntakeCounts> intake_per_crawl_;
+  std::vector<IntakePart> parts_;     // kIntakeParts of them
+  size_t part_rows_ = 1;              // a part is merged when it holds this many rows
   size_t next_crawl_ = 0;             // round-robin start among running crawls
 };
 

@@ -8,7 +8,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int kSchemaVersion = 6;
+constexpr int kSchemaVersion = 7;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -78,24 +78,6 @@ CREATE TABLE IF NOT EXISTS frontier(
   verify_id INTEGER,
   avoid TEXT);
 CREATE UNIQUE INDEX IF NOT EXISTS frontier_url ON frontier(host_id, url_hash);
--- Newly admitted URLs wait here (append-only, no index) until Frontier::Flush
--- moves them into frontier in host order, so the host-keyed
--- indexes are written in sorted runs rather than at random (an LSM-style
--- intake; docs/architecture.md).
-CREATE TABLE IF NOT EXISTS frontier_intake(
-  id INTEGER PRIMARY KEY,
-  crawl_id INTEGER NOT NULL,
-  host_id INTEGER NOT NULL,
-  url_hash INTEGER NOT NULL,
-  url TEXT NOT NULL,
-  kind TEXT NOT NULL,
-  depth INTEGER NOT NULL,
-  redirects INTEGER NOT NULL,
-  state TEXT NOT NULL,
-  reason TEXT,
-  detail TEXT,
-  discovered_at INTEGER NOT NULL,
-  via TEXT);
 CREATE INDEX IF NOT EXISTS frontier_queue ON frontier(host_id, depth, id) WHERE state='queued';
 CREATE INDEX IF NOT EXISTS frontier_state ON frontier(crawl_id, state);
 CREATE INDEX IF NOT EXISTS frontier_lease ON frontier(lease_id) WHERE lease_id IS NOT NULL;
@@ -273,6 +255,27 @@ CREATE TABLE IF NOT EXISTS trust(
   day_pages INTEGER NOT NULL DEFAULT 0);
 )sql";
 
+// Newly admitted URLs wait in the intake tables (append-only, no index) until
+// Frontier merges one into frontier in host order, so the host-keyed indexes
+// are written in sorted runs rather than at random (an LSM-style intake,
+// docs/architecture.md). Hosts are spread over kIntakeParts tables so that a
+// merge touches only its part's share of the index leaves; the view
+// frontier_intake shows them all to readers.
+std::string IntakeSchema() {
+  std::string sql;
+  std::string view = "CREATE VIEW IF NOT EXISTS frontier_intake AS ";
+  for (int part = 0; part < kIntakeParts; ++part) {
+    const std::string table = IntakeTable(part);
+    sql += "CREATE TABLE IF NOT EXISTS " + table +
+           "(id INTEGER PRIMARY KEY, crawl_id INTEGER NOT NULL, host_id INTEGER NOT NULL, "
+           "url_hash INTEGER NOT NULL, url TEXT NOT NULL, kind TEXT NOT NULL, depth INTEGER NOT NULL, "
+           "redirects INTEGER NOT NULL, state TEXT NOT NULL, reason TEXT, detail TEXT, "
+           "discovered_at INTEGER NOT NULL, via TEXT);\n";
+    view += (part > 0 ? " UNION ALL " : "") + std::string("SELECT * FROM ") + table;
+  }
+  return sql + view + ";\n";
+}
+
 }  // namespace
 
 CrawlInfo ReadCrawlRow(Stmt& s) {
@@ -321,7 +324,7 @@ void Store::Migrate() {
                         " is newer than this swarmcrawl supports (" +
                         std::to_string(kSchemaVersion) + "); upgrade swarmcrawl");
     }
-    if (v >= 3 && v <= 5) {
+    if (v >= 3 && v <= 6) {
       if (v == 3) {
         // Version 4 adds verification rows and withdrawn records.
         db_.Exec("ALTER TABLE frontier ADD COLUMN verify_id INTEGER");
@@ -335,7 +338,9 @@ void Store::Migrate() {
         db_.Exec("ALTER TABLE hosts ADD COLUMN robots_error TEXT");
       }
       // Version 6: full-text search (created below), filled from the records.
-      rebuild_search = true;
+      rebuild_search = v <= 5;
+      // Version 7: the intake is split over parts; the old table is part 0.
+      if (v == 6) db_.Exec("ALTER TABLE frontier_intake RENAME TO " + IntakeTable(0));
       db_.Prepare("UPDATE meta SET value=? WHERE key='schema_version'")
           .Bind(1, std::to_string(kSchemaVersion))
           .Run();
@@ -353,6 +358,7 @@ void Store::Migrate() {
         .Run();
   }
   db_.Exec(kSchema);
+  db_.Exec(IntakeSchema());
   if (rebuild_search) db_.Exec("INSERT INTO records_fts(records_fts) VALUES ('rebuild')");
   tx.Commit();
 }

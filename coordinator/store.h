@@ -76,6 +76,11 @@ struct CreditRow {
   double reputation = 0.5;
 };
 
+// The frontier intake's tables (coordinator/frontier.h): part k of
+// kIntakeParts is frontier_intake_<k>; the view frontier_intake unites them.
+constexpr int kIntakeParts = 8;
+inline std::string IntakeTable(int part) { return "frontier_intake_" + std::to_string(part); }
+
 class Store {
  public:
   static Status Open(const std::string& path, Store* out);

@@ -303,8 +303,9 @@ std::vector<std::string> Links(const std::string& prefix, int n) {
 }  // namespace
 
 TEST_CASE("frontier intake: new URLs wait, count as queued, keep the crawl running, and merge by size, age or demand") {
+  // Room for 4 rows per intake part (one host's rows all share a part).
   auto env = IntakeEnv(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":0,"response_time_factor":0})",
-                       4, 1000);
+                       4 * kIntakeParts, 1000);
   // The seed waits in the intake; a worker asking for work merges it.
   CHECK(env.Int("SELECT COUNT(*) FROM frontier") == 0);
   CHECK(env.Int("SELECT COUNT(*) FROM frontier_intake") == 1);
@@ -380,6 +381,83 @@ TEST_CASE("frontier intake: robots.txt that arrives while URLs wait is applied w
   auto l = env.Lease(10);
   REQUIRE(l);
   for (const auto& t : l->tasks) CHECK(t.url.find("/private/") == std::string::npos);
+}
+
+TEST_CASE("frontier intake: each part merges on its own, with its hosts' robots.txt") {
+  // 70 rows per part; hosts go to parts in blocks of 64 ids (a.test is 1).
+  auto env = IntakeEnv(R"({"name":"c","seeds":["http://a.x.test/"],"allowed_domains":["x.test"],"delay_ms":0})",
+                       70 * kIntakeParts, 60000);
+  std::vector<std::string> homes;
+  for (int h = 2; h <= 130; ++h) homes.push_back("http://h" + std::to_string(h) + ".x.test/");
+  {
+    Transaction tx(env.store.db());
+    env.frontier->Admit(env.crawl_id, homes, 1);
+    tx.Commit();
+  }
+  // Part 0 holds hosts 1..63, part 1 hosts 64..127, part 2 hosts 128..130.
+  REQUIRE(env.Int("SELECT MAX(id) FROM hosts") == 130);
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier_intake_0") == 63);
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier_intake_1") == 64);
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier_intake_2") == 3);
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier") == 0);
+  // robots.txt of host 128 (part 2) is learned while its URLs wait.
+  const std::string host128 = env.Str("SELECT host FROM hosts WHERE id=128");
+  {
+    Transaction tx(env.store.db());
+    env.frontier->Admit(env.crawl_id, {host128 + "/private/x"}, 1);
+    env.store.db()->Prepare("UPDATE hosts SET robots_state='ready', robots_status=200, robots_txt="
+                            "'User-agent: *' || char(10) || 'Disallow: /private/', robots_expires_at=1e15 WHERE id=128")
+        .Run();
+    // Host 64's part fills up: it merges alone.
+    env.frontier->Admit(env.crawl_id, Links(env.Str("SELECT host FROM hosts WHERE id=64") + "/p", 6), 1);
+    tx.Commit();
+  }
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier_intake_1") == 0);
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier") == 70);
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier WHERE host_id < 64 OR host_id > 127") == 0);
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier_intake_0") == 63);
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier_intake_2") == 4);
+  CHECK(env.frontier->intake_size() == 67);
+  CHECK(env.Int("SELECT SUM(queued) FROM hosts") == 70);
+  // The rest merges when asked; host 128's robots.txt judges its waiting URL.
+  {
+    Transaction tx(env.store.db());
+    env.frontier->Reload();  // the cached policy of host 128 is gone too
+    CHECK(env.frontier->Flush() == 67);
+    tx.Commit();
+  }
+  CHECK(env.Str("SELECT reason FROM frontier WHERE url='" + host128 + "/private/x'") == "robots");
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier_intake") == 0);
+  CHECK(env.Int("SELECT SUM(queued) FROM hosts") == env.Int("SELECT COUNT(*) FROM frontier WHERE state='queued'"));
+}
+
+TEST_CASE("store: a version 6 database's single intake table becomes part 0") {
+  char tmpl[] = "/tmp/swarmcrawl-migrate-XXXXXX";
+  REQUIRE(mkdtemp(tmpl) != nullptr);
+  const std::string dir = tmpl, path = dir + "/c.db";
+  {
+    Store store;
+    REQUIRE(Store::Open(path, &store).ok());
+    Db* db = store.db();
+    // Version 6's layout: one frontier_intake table, no parts, no view.
+    db->Exec("DROP VIEW frontier_intake");
+    for (int part = 1; part < kIntakeParts; ++part) db->Exec("DROP TABLE " + IntakeTable(part));
+    db->Exec("ALTER TABLE " + IntakeTable(0) + " RENAME TO frontier_intake");
+    db->Exec("INSERT INTO frontier_intake(crawl_id, host_id, url_hash, url, kind, depth, redirects, "
+             "state, discovered_at) VALUES(1, 1, 7, 'http://a.test/waiting', 'page', 1, 0, 'queued', 0)");
+    db->Exec("UPDATE meta SET value='6' WHERE key='schema_version'");
+  }
+  {
+    Store store;
+    REQUIRE(Store::Open(path, &store).ok());
+    Stmt s = store.db()->Prepare("SELECT (SELECT value FROM meta WHERE key='schema_version'), "
+                                 "(SELECT url FROM frontier_intake_0), (SELECT COUNT(*) FROM frontier_intake)");
+    REQUIRE(s.Step());
+    CHECK(s.Text(0) == "7");
+    CHECK(s.Text(1) == "http://a.test/waiting");
+    CHECK(s.Int(2) == 1);
+  }
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("frontier intake: a rollback or a restart loses no admitted URL and admits none twice") {
