@@ -6,10 +6,12 @@
 //     64-bit hash of crawl and URL. A fixed-size cache of recently seen hashes
 //     answers "seen?" for repeated links without touching SQLite, so memory
 //     does not grow with the frontier;
-//   - a new URL is first appended to frontier_intake (and to a bounded
-//     in-memory set of intake keys, so it is not admitted twice) and reaches
-//     the frontier table in a sorted merge (Flush): random inserts into the
-//     host-keyed indexes become one ordered pass, and the unique index's
+//   - a new URL is first appended to an intake part (frontier_intake_<k>,
+//     by host id in blocks of 64, and to that part's bounded in-memory key
+//     set, so it is not admitted twice) and reaches the frontier table when
+//     its part is merged in host order (FlushPart): random inserts into the
+//     host-keyed indexes become one ordered pass over an eighth of their
+//     leaves, and the unique index's
 //     check in that pass drops URLs the frontier already had. Near a crawl's
 //     max_pages Admit looks each URL up first instead, so the limit counts
 //     exactly; elsewhere `admitted` may run ahead until the merge takes the
