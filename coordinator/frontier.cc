@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <arpa/inet.h>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -89,7 +90,7 @@ const Frontier::IntakeSql& Frontier::IntakeSqlFor(int part) {
                    "redirects, state, reason, detail, discovered_at, updated_at, via) "
                    "SELECT crawl_id, host_id, url_hash, url, kind, depth, redirects, state, reason, "
                    "detail, discovered_at, ?, via FROM " + table + " ORDER BY host_id, id "
-                   "RETURNING id, crawl_id, host_id, state='queued'",
+                   "RETURNING id, crawl_id, host_id, state, COALESCE(reason, '')",
                    "DELETE FROM " + table});
     }
     return v;
@@ -189,13 +190,17 @@ int64_t Frontier::FlushPart(IntakePart& part) {
     int64_t crawl_id = 0, host_id = 0, queued = 0;
     std::vector<int64_t> recheck;  // queued rows to judge by robots.txt learned since admission
   };
-  std::vector<HostRows> hosts;  // in host order, as the rows return
+  std::vector<HostRows> hosts;  // grouped by host as the rows return (in host order)
   std::map<int64_t, int64_t> queued_per_crawl;
+  std::map<std::tuple<int64_t, std::string, std::string>, int64_t> not_queued;  // (crawl, state, reason)
   int64_t merged = 0;
   merge.Bind(1, now);
   while (merge.Step()) {
     ++merged;
-    if (merge.Int(3) == 0) continue;
+    if (merge.TextView(3) != "queued" || !merge.TextView(4).empty()) {
+      ++not_queued[{merge.Int(1), merge.Text(3), merge.Text(4)}];
+      continue;
+    }
     const int64_t host_id = merge.Int(2);
     if (hosts.empty() || hosts.back().host_id != host_id) hosts.push_back({merge.Int(1), host_id});
     HostRows& h = hosts.back();
@@ -220,6 +225,10 @@ int64_t Frontier::FlushPart(IntakePart& part) {
   }
   Stmt& bump = db_->Cached("UPDATE hosts SET queued=queued+? WHERE id=?");
   for (const HostRows& h : hosts) bump.Bind(1, h.queued).Bind(2, h.host_id).Run();
+  for (const auto& [crawl_id, n] : queued_per_crawl) {
+    if (n > 0) CountRows(crawl_id, "queued", "", n);
+  }
+  for (const auto& [key, n] : not_queued) CountRows(std::get<0>(key), std::get<1>(key), std::get<2>(key), n);
   // robots.txt arrived (or changed) for some hosts after URLs of theirs were
   // admitted: apply it to those URLs now, as FilterQueued did for the rows
   // merged before. After a reload nobody knows which hosts those were: all
@@ -240,6 +249,16 @@ int64_t Frontier::FlushPart(IntakePart& part) {
   std::erase_if(robots_learned_, [&](int64_t host_id) { return &PartOf(host_id) == &part; });
   ClearPart(part);
   return merged;
+}
+
+void Frontier::CountRows(int64_t crawl_id, const std::string& state, const std::string& reason,
+                         int64_t n) {
+  db_->Cached("INSERT INTO frontier_counts VALUES(?,?,?,?) ON CONFLICT DO UPDATE SET n=n+excluded.n")
+      .Bind(1, crawl_id)
+      .Bind(2, state)
+      .Bind(3, reason)
+      .Bind(4, n)
+      .Run();
 }
 
 int64_t Frontier::MaybeFlush() {
@@ -740,6 +759,7 @@ int64_t Frontier::AddVerification(int64_t crawl_id, int64_t host_id, const std::
       .Run();
   const int64_t row = db_->LastInsertId();
   db_->Cached("UPDATE hosts SET queued=queued+1 WHERE id=?").Bind(1, host_id).Run();
+  CountRows(crawl_id, "queued", "verification", 1);
   return row;
 }
 

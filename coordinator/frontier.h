@@ -266,6 +266,8 @@ class Frontier {
   void LoadIntake();
   void ClearPart(IntakePart& part);
   int64_t FlushPart(IntakePart& part);
+  // Adds n inserted rows to frontier_counts (changes are counted by triggers).
+  void CountRows(int64_t crawl_id, const std::string& state, const std::string& reason, int64_t n);
   // A queued row robots.txt now disallows: why, and the rule or outage.
   struct Excluded {
     int64_t id;

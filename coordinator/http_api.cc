@@ -476,9 +476,9 @@ struct HttpApi::Impl {
     Conn conn(this);
     const int64_t crawl_id = CrawlId(conn.get(), req.get_param_value("crawl"));
     Stmt s = conn->db()->Prepare(R"sql(
-        SELECT state, reason, COUNT(*) FROM frontier
-        WHERE crawl_id=? AND state IN ('failed','excluded') AND reason IS NOT NULL
-        GROUP BY state, reason ORDER BY 3 DESC LIMIT ?)sql");
+        SELECT state, reason, n FROM frontier_counts
+        WHERE crawl_id=? AND state IN ('failed','excluded') AND reason != '' AND n > 0
+        ORDER BY n DESC LIMIT ?)sql");
     s.Bind(1, crawl_id).Bind(2, limit);
     Stmt r = conn->db()->Prepare(R"sql(
         SELECT url, updated_at, COALESCE(detail,'') FROM frontier

@@ -79,7 +79,29 @@ CREATE TABLE IF NOT EXISTS frontier(
   avoid TEXT);
 CREATE UNIQUE INDEX IF NOT EXISTS frontier_url ON frontier(host_id, url_hash);
 CREATE INDEX IF NOT EXISTS frontier_queue ON frontier(host_id, depth, id) WHERE state='queued';
-CREATE INDEX IF NOT EXISTS frontier_state ON frontier(crawl_id, state);
+-- By state and reason, newest last: the errors view's recent URLs of a reason
+-- are the end of one range.
+CREATE INDEX IF NOT EXISTS frontier_reason ON frontier(crawl_id, state, reason, updated_at);
+-- Each crawl's frontier rows by state and reason ('' for none), so status
+-- never counts millions of rows. Inserts are counted by Frontier (its merge
+-- knows what it inserted); changes and deletions by these triggers.
+CREATE TABLE IF NOT EXISTS frontier_counts(
+  crawl_id INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  n INTEGER NOT NULL,
+  PRIMARY KEY(crawl_id, state, reason)) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS frontier_count_update AFTER UPDATE OF state, reason ON frontier
+  WHEN OLD.state IS NOT NEW.state OR OLD.reason IS NOT NEW.reason BEGIN
+  INSERT INTO frontier_counts VALUES(NEW.crawl_id, NEW.state, COALESCE(NEW.reason, ''), 1)
+    ON CONFLICT DO UPDATE SET n=n+1;
+  UPDATE frontier_counts SET n=n-1
+    WHERE crawl_id=OLD.crawl_id AND state=OLD.state AND reason=COALESCE(OLD.reason, '');
+END;
+CREATE TRIGGER IF NOT EXISTS frontier_count_delete AFTER DELETE ON frontier BEGIN
+  UPDATE frontier_counts SET n=n-1
+    WHERE crawl_id=OLD.crawl_id AND state=OLD.state AND reason=COALESCE(OLD.reason, '');
+END;
 CREATE INDEX IF NOT EXISTS frontier_lease ON frontier(lease_id) WHERE lease_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS frontier_revisit ON frontier(next_visit_at)
   WHERE next_visit_at IS NOT NULL AND state='done';
@@ -315,7 +337,7 @@ void Store::Migrate() {
   Transaction tx(&db_);
   db_.Exec("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
   Stmt get = db_.Prepare("SELECT value FROM meta WHERE key='schema_version'");
-  bool rebuild_search = false;
+  bool rebuild_search = false, count_frontier = false;
   if (get.Step()) {
     const int v = std::stoi(get.Text(0));
     get.Reset();
@@ -339,8 +361,14 @@ void Store::Migrate() {
       }
       // Version 6: full-text search (created below), filled from the records.
       rebuild_search = v <= 5;
-      // Version 7: the intake is split over parts; the old table is part 0.
-      if (v == 6) db_.Exec("ALTER TABLE frontier_intake RENAME TO " + IntakeTable(0));
+      // Version 7: the intake is split over parts (the old table is part 0);
+      // frontier counts by state and reason are kept in a table.
+      Stmt intake = db_.Prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='frontier_intake'");
+      const bool had_intake = intake.Step();
+      intake.Reset();
+      if (had_intake) db_.Exec("ALTER TABLE frontier_intake RENAME TO " + IntakeTable(0));
+      db_.Exec("DROP INDEX IF EXISTS frontier_state");
+      count_frontier = true;
       db_.Prepare("UPDATE meta SET value=? WHERE key='schema_version'")
           .Bind(1, std::to_string(kSchemaVersion))
           .Run();
@@ -360,6 +388,10 @@ void Store::Migrate() {
   db_.Exec(kSchema);
   db_.Exec(IntakeSchema());
   if (rebuild_search) db_.Exec("INSERT INTO records_fts(records_fts) VALUES ('rebuild')");
+  if (count_frontier) {
+    db_.Exec("INSERT INTO frontier_counts SELECT crawl_id, state, COALESCE(reason, ''), COUNT(*) "
+             "FROM frontier GROUP BY crawl_id, state, COALESCE(reason, '')");
+  }
   tx.Commit();
 }
 
@@ -443,9 +475,7 @@ Status Store::GetStatus(const std::string& name, CrawlStatus* out) {
   if (Status s = FindCrawl(name, &out->info); !s.ok()) return s;
   try {
     const int64_t id = out->info.id;
-    Stmt s = db_.Prepare(
-        "SELECT state, COALESCE(reason,''), COUNT(*) FROM frontier WHERE crawl_id=? "
-        "GROUP BY state, reason");
+    Stmt s = db_.Prepare("SELECT state, reason, n FROM frontier_counts WHERE crawl_id=? AND n != 0");
     s.Bind(1, id);
     while (s.Step()) {
       out->by_state[s.Text(0)] += s.Int(2);

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <exception>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -53,7 +54,27 @@ struct Env {
     ingest = std::make_unique<Ingest>(&store, frontier.get(), &clock, Logger("test", LogLevel::kQuiet));
     REQUIRE(SigningKey::Generate(&key).ok());
   }
-  ~Env() { std::filesystem::remove_all(dir); }
+  ~Env() {
+    // Every test that uses an Env also checks, whatever it did, that the
+    // frontier's kept counts (frontier_counts) match its rows.
+    if (std::uncaught_exceptions() == 0) {
+      CHECK(Rows("SELECT crawl_id, state, reason, n FROM frontier_counts WHERE n != 0 ORDER BY 1, 2, 3") ==
+            Rows("SELECT crawl_id, state, COALESCE(reason, ''), COUNT(*) FROM frontier GROUP BY 1, 2, 3 "
+                 "ORDER BY 1, 2, 3"));
+    }
+    std::filesystem::remove_all(dir);
+  }
+
+  // The rows of a four-column query, one "a b c d" line each.
+  std::string Rows(const std::string& sql) {
+    std::string out;
+    Stmt s = store.db()->Prepare(sql);
+    while (s.Step()) {
+      for (int i = 0; i < 4; ++i) out += (i > 0 ? " " : "") + s.Text(i);
+      out += "\n";
+    }
+    return out;
+  }
 
   int64_t Int(const std::string& sql) {
     Stmt s = store.db()->Prepare(sql);

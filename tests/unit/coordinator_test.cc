@@ -431,15 +431,29 @@ TEST_CASE("frontier intake: each part merges on its own, with its hosts' robots.
   CHECK(env.Int("SELECT SUM(queued) FROM hosts") == env.Int("SELECT COUNT(*) FROM frontier WHERE state='queued'"));
 }
 
-TEST_CASE("store: a version 6 database's single intake table becomes part 0") {
+TEST_CASE("store: a version 6 database gets intake parts and frontier counts") {
   char tmpl[] = "/tmp/swarmcrawl-migrate-XXXXXX";
   REQUIRE(mkdtemp(tmpl) != nullptr);
   const std::string dir = tmpl, path = dir + "/c.db";
   {
     Store store;
     REQUIRE(Store::Open(path, &store).ok());
+    CrawlSpec spec;
+    REQUIRE(ParseCrawlSpec(R"({"name":"c","seeds":["http://a.test/"]})", &spec).ok());
+    int64_t crawl_id = 0;
+    REQUIRE(store.InsertCrawl(spec, 0, &crawl_id).ok());
     Db* db = store.db();
-    // Version 6's layout: one frontier_intake table, no parts, no view.
+    // Version 6's layout: one frontier_intake table, no parts, no view, no counts.
+    db->Exec("DROP TRIGGER frontier_count_update");
+    db->Exec("DROP TRIGGER frontier_count_delete");
+    db->Exec("DROP TABLE frontier_counts");
+    db->Exec("DROP INDEX frontier_reason");
+    db->Exec("CREATE INDEX frontier_state ON frontier(crawl_id, state)");
+    for (const char* row : {"1, 'http://a.test/1', 'queued', NULL", "2, 'http://a.test/2', 'excluded', 'robots'",
+                            "3, 'http://a.test/3', 'excluded', 'robots'"}) {
+      db->Exec(std::string("INSERT INTO frontier(crawl_id, host_id, url_hash, url, state, reason, depth, "
+                           "discovered_at, updated_at) VALUES(1, 1, ") + row + ", 0, 0, 0)");
+    }
     db->Exec("DROP VIEW frontier_intake");
     for (int part = 1; part < kIntakeParts; ++part) db->Exec("DROP TABLE " + IntakeTable(part));
     db->Exec("ALTER TABLE " + IntakeTable(0) + " RENAME TO frontier_intake");
@@ -456,6 +470,13 @@ TEST_CASE("store: a version 6 database's single intake table becomes part 0") {
     CHECK(s.Text(0) == "7");
     CHECK(s.Text(1) == "http://a.test/waiting");
     CHECK(s.Int(2) == 1);
+    Stmt counts = store.db()->Prepare("SELECT state || '/' || reason || '=' || n FROM frontier_counts ORDER BY 1");
+    std::string all;
+    while (counts.Step()) all += counts.Text(0) + " ";
+    CHECK(all == "excluded/robots=2 queued/=1 ");
+    Stmt index = store.db()->Prepare("SELECT COUNT(*) FROM sqlite_master WHERE name='frontier_state'");
+    REQUIRE(index.Step());
+    CHECK(index.Int(0) == 0);
   }
   std::filesystem::remove_all(dir);
 }
