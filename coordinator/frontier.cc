@@ -261,15 +261,30 @@ void Frontier::CountRows(int64_t crawl_id, const std::string& state, const std::
       .Run();
 }
 
-int64_t Frontier::MaybeFlush() {
-  const int64_t now = clock_->NowMs();
-  int64_t merged = 0;
+Frontier::IntakePart* Frontier::OldestPart() {
+  IntakePart* oldest = nullptr;
   for (IntakePart& part : parts_) {
-    if (part.count > 0 && (part.count >= part_rows_ || now - part.since >= limits_.intake_max_age_ms)) {
-      merged += FlushPart(part);
-    }
+    if (part.count > 0 && (oldest == nullptr || part.since < oldest->since)) oldest = &part;
   }
-  return merged;
+  return oldest;
+}
+
+int64_t Frontier::FlushOldest() {
+  IntakePart* part = OldestPart();
+  return part != nullptr ? FlushPart(*part) : 0;
+}
+
+int64_t Frontier::MaybeFlush() {
+  // One part per call, so parts that came due together are merged on
+  // successive turns of the caller's loop, never in one long pause.
+  for (IntakePart& part : parts_) {
+    if (part.count >= part_rows_) return FlushPart(part);
+  }
+  IntakePart* oldest = OldestPart();
+  if (oldest != nullptr && clock_->NowMs() - oldest->since >= limits_.intake_max_age_ms) {
+    return FlushPart(*oldest);
+  }
+  return 0;
 }
 
 std::vector<int64_t> Frontier::LoadCrawls() {
@@ -601,7 +616,7 @@ std::optional<LeaseMsg> Frontier::NextLease(const std::string& worker_id,
     }
     if (best == nullptr) {
       // Nothing ready among merged URLs: what waits in the intake may be.
-      if (Flush() > 0) continue;
+      if (FlushOldest() > 0) continue;
       return std::nullopt;
     }
     ++next_crawl_;

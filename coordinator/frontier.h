@@ -128,12 +128,15 @@ class Frontier {
                 int64_t redirects = 0, const std::string& kind = "page",
                 const std::string& sitemap_origin = "", int64_t* cross_host = nullptr,
                 const std::string& via = "");
-  // Merges the intake into the frontier in host order, applying
+  // Merges every intake part into the frontier in host order, applying
   // robots.txt rules learned since admission; returns the rows merged.
   int64_t Flush();
-  // Flushes when the intake is full or its oldest row is old enough; returns
-  // the rows merged.
+  // Merges one part that is full or whose oldest row is intake_max_age_ms
+  // old, if any (one per call: the caller's loop spreads the pauses);
+  // returns the rows merged.
   int64_t MaybeFlush();
+  // Merges the part holding the oldest row; returns the rows merged.
+  int64_t FlushOldest();
   size_t intake_size() const;
   // The canonical form the frontier stores for `url` in this crawl ("" if invalid).
   std::string CanonicalFor(int64_t crawl_id, const std::string& url);
@@ -266,6 +269,7 @@ class Frontier {
   void LoadIntake();
   void ClearPart(IntakePart& part);
   int64_t FlushPart(IntakePart& part);
+  IntakePart* OldestPart();  // nullptr when the intake is empty
   // Adds n inserted rows to frontier_counts (changes are counted by triggers).
   void CountRows(int64_t crawl_id, const std::string& state, const std::string& reason, int64_t n);
   // A queued row robots.txt now disallows: why, and the rule or outage.

@@ -431,6 +431,25 @@ TEST_CASE("frontier intake: each part merges on its own, with its hosts' robots.
   CHECK(env.Int("SELECT SUM(queued) FROM hosts") == env.Int("SELECT COUNT(*) FROM frontier WHERE state='queued'"));
 }
 
+TEST_CASE("frontier intake: parts that come due together merge on successive calls") {
+  auto env = IntakeEnv(R"({"name":"c","seeds":["http://a.x.test/"],"allowed_domains":["x.test"],"delay_ms":0})",
+                       70 * kIntakeParts, 1000);
+  std::vector<std::string> homes;
+  for (int h = 2; h <= 130; ++h) homes.push_back("http://h" + std::to_string(h) + ".x.test/");
+  Transaction tx(env.store.db());
+  env.frontier->Admit(env.crawl_id, homes, 1);
+  CHECK(env.frontier->MaybeFlush() == 0);  // nothing full, nothing old
+  env.clock.Advance(1000);
+  // All three parts are a second old: one merge per call, never all at once.
+  CHECK(env.frontier->MaybeFlush() == 63);
+  CHECK(env.frontier->intake_size() == 67);
+  CHECK(env.frontier->MaybeFlush() == 64);
+  CHECK(env.frontier->MaybeFlush() == 3);
+  CHECK(env.frontier->MaybeFlush() == 0);
+  tx.Commit();
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier") == 130);
+}
+
 TEST_CASE("store: a version 6 database gets intake parts and frontier counts") {
   char tmpl[] = "/tmp/swarmcrawl-migrate-XXXXXX";
   REQUIRE(mkdtemp(tmpl) != nullptr);
