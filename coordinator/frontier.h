@@ -11,14 +11,15 @@
 //     set, so it is not admitted twice) and reaches the frontier table when
 //     its part is merged in host order (FlushPart): random inserts into the
 //     host-keyed indexes become one ordered pass over an eighth of their
-//     leaves, and the unique index's
-//     check in that pass drops URLs the frontier already had. Near a crawl's
-//     max_pages Admit looks each URL up first instead, so the limit counts
-//     exactly; elsewhere `admitted` may run ahead until the merge takes the
-//     dropped rows back. Intake rows count in status (a known URL among them
-//     for at most one merge interval) and keep their crawl from finishing;
-//     robots.txt rules that arrive while URLs wait there are applied when
-//     they merge;
+//     leaves, and the unique index's check in that pass drops URLs the
+//     frontier already had. Near a crawl's max_pages Admit looks each URL up
+//     first instead, so the limit counts exactly; elsewhere `admitted` may
+//     run ahead until the merge takes the dropped rows back. Intake rows
+//     count in status (a known URL among them for at most one merge
+//     interval) and keep their crawl from finishing; robots.txt rules that
+//     arrive while URLs wait there are applied when they merge;
+//   - frontier_counts holds each crawl's rows by state and reason: the merge
+//     and AddVerification add what they insert, triggers follow changes;
 //   - a host's fetch slot is held by at most one lease at a time, across all
 //     workers, and is not handed out again before next_fetch_at (the host's
 //     delay, grown by Crawl-delay, slow responses, errors and Retry-After);
