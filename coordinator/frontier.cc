@@ -91,7 +91,9 @@ const Frontier::IntakeSql& Frontier::IntakeSqlFor(int part) {
                    "SELECT crawl_id, host_id, url_hash, url, kind, depth, redirects, state, reason, "
                    "detail, discovered_at, ?, via FROM " + table + " ORDER BY host_id, id "
                    "RETURNING id, crawl_id, host_id, state, COALESCE(reason, '')",
-                   "DELETE FROM " + table});
+                   "DELETE FROM " + table,
+                   "SELECT crawl_id, COUNT(*) FROM " + table + " WHERE state='queued' AND reason IS NULL "
+                   "GROUP BY crawl_id"});
     }
     return v;
   }();
@@ -142,10 +144,9 @@ void Frontier::LoadIntake() {
     Stmt s = db_->Prepare("SELECT crawl_id, host_id, url_hash, discovered_at, state='queued' FROM " +
                           IntakeTable(part.index));
     part.since = clock_->NowMs();
-    bool overfull = false;
     while (s.Step()) {
       // Whether a row was probed at admission is not stored: all count as
-      // unprobed, so the merge's correction of `admitted` covers them all.
+      // unprobed, so reaching max_pages merges them before judging.
       IntakeCounts& counts = part.per_crawl[s.Int(0)];
       ++counts.rows;
       if (s.Int(4) != 0) {
@@ -153,12 +154,9 @@ void Frontier::LoadIntake() {
         ++counts.unprobed;
       }
       part.since = std::min(part.since, s.Int(3));
-      // A table larger than the key set (a smaller limit since it was
-      // written) is counted in full and merged at once.
-      if (part.count >= part_rows_) {
-        overfull = true;
-        continue;
-      }
+      // A table larger than the key set (a smaller limit, or the single
+      // intake of an older version, since it was written) is counted in full.
+      if (part.count >= part_rows_) continue;
       IntakeKey* k = IntakeSlot(part, s.Int(1), static_cast<uint64_t>(s.Int(2)));
       if (k->hash != 0) continue;
       *k = {s.Int(1), static_cast<uint64_t>(s.Int(2))};
@@ -167,7 +165,8 @@ void Frontier::LoadIntake() {
     s.Reset();
     // Which hosts learned robots.txt since these rows came is unknown.
     part.filter_all = part.count > 0;
-    if (overfull) FlushPart(part);
+    // An over-full table waits, counted as full, for the first merge inside
+    // a transaction with the crawls loaded (whose robots.txt rules it needs).
   }
 }
 
@@ -185,6 +184,12 @@ int64_t Frontier::FlushPart(IntakePart& part) {
   // within a depth: a sitemap's newest entries first, seeds as listed).
   // The unique index's check is the dedup for rows Admit did not probe: a
   // URL the frontier already has is ignored, and only inserted rows return.
+  // Queued rows per crawl as the table holds them (another process, such as
+  // a crawl submission, may have merged rows this Frontier counted).
+  std::map<int64_t, int64_t> queued_before;
+  Stmt& waiting = db_->Cached(part.sql->count.c_str());
+  while (waiting.Step()) queued_before[waiting.Int(0)] = waiting.Int(1);
+  waiting.Reset();
   Stmt& merge = db_->Cached(part.sql->merge.c_str());
   struct HostRows {
     int64_t crawl_id = 0, host_id = 0, queued = 0;
@@ -212,16 +217,10 @@ int64_t Frontier::FlushPart(IntakePart& part) {
   db_->Cached(part.sql->clear.c_str()).Run();
   // Unprobed rows the merge ignored were counted as admitted: take them back
   // (max_pages counts URLs that entered the frontier).
-  for (const auto& [crawl_id, counts] : part.per_crawl) {
-    const int64_t ignored = counts.queued - queued_per_crawl[crawl_id];
+  for (const auto& [crawl_id, queued] : queued_before) {
+    const int64_t ignored = queued - queued_per_crawl[crawl_id];
     if (ignored <= 0) continue;
-    if (CrawlRuntime* rt = runtime(crawl_id)) {
-      // Admit may be mid-call: its count is ahead of the stored one.
-      rt->admitted = std::max<int64_t>(0, rt->admitted - ignored);
-      db_->Cached("UPDATE crawls SET admitted=? WHERE id=?").Bind(1, rt->admitted).Bind(2, crawl_id).Run();
-    } else {
-      db_->Cached("UPDATE crawls SET admitted=MAX(0, admitted-?) WHERE id=?").Bind(1, ignored).Bind(2, crawl_id).Run();
-    }
+    AddAdmitted(crawl_id, -ignored);
   }
   Stmt& bump = db_->Cached("UPDATE hosts SET queued=queued+? WHERE id=?");
   for (const HostRows& h : hosts) bump.Bind(1, h.queued).Bind(2, h.host_id).Run();
@@ -270,8 +269,16 @@ Frontier::IntakePart* Frontier::OldestPart() {
 }
 
 int64_t Frontier::FlushOldest() {
-  IntakePart* part = OldestPart();
-  return part != nullptr ? FlushPart(*part) : 0;
+  // A part whose rows were all known already merges nothing: try the next.
+  while (IntakePart* part = OldestPart()) {
+    if (const int64_t merged = FlushPart(*part); merged > 0) return merged;
+  }
+  return 0;
+}
+
+void Frontier::AddAdmitted(int64_t crawl_id, int64_t delta) {
+  if (CrawlRuntime* rt = runtime(crawl_id)) rt->admitted = std::max<int64_t>(0, rt->admitted + delta);
+  db_->Cached("UPDATE crawls SET admitted=MAX(0, admitted+?) WHERE id=?").Bind(1, delta).Bind(2, crawl_id).Run();
 }
 
 int64_t Frontier::MaybeFlush() {
@@ -296,6 +303,12 @@ std::vector<int64_t> Frontier::LoadCrawls() {
     if (it != crawls_.end()) {
       if (it->second.info.state != info.state) changed.push_back(info.id);
       it->second.info.state = info.state;
+      // Another process (a crawl submission merging the intake) may have
+      // corrected the count; callers hold no uncommitted admissions here.
+      Stmt& s = db_->Cached("SELECT admitted FROM crawls WHERE id=?");
+      s.Bind(1, info.id);
+      if (s.Step()) it->second.admitted = s.Int(0);
+      s.Reset();
       continue;
     }
     CrawlRuntime rt;
@@ -569,7 +582,8 @@ int64_t Frontier::Admit(int64_t crawl_id, const std::vector<std::string>& urls, 
     ++queued;
   }
   if (queued > 0) {
-    db_->Cached("UPDATE crawls SET admitted=? WHERE id=?").Bind(1, rt->admitted).Bind(2, crawl_id).Run();
+    // A delta, not the value: another process may correct the stored count.
+    db_->Cached("UPDATE crawls SET admitted=admitted+? WHERE id=?").Bind(1, queued).Bind(2, crawl_id).Run();
   }
   for (IntakePart& p : parts_) {
     if (p.count >= part_rows_) FlushPart(p);
@@ -1094,7 +1108,9 @@ void Frontier::ApplyRobots(const ActiveLease& lease, int64_t robots_status,
       .Run();
   FilterQueued(lease.crawl_id, host_id);
   if (success && !refresh) {
-    Admit(lease.crawl_id, policy->ours.sitemaps(), 0, 0, "sitemap", "", nullptr, lease.host);
+    // A copy: Admit may evict this host's cached policy.
+    const std::vector<std::string> sitemaps = policy->ours.sitemaps();
+    Admit(lease.crawl_id, sitemaps, 0, 0, "sitemap", "", nullptr, lease.host);
   }
 }
 

@@ -248,7 +248,7 @@ class Frontier {
   // The statements of an intake part. Db::Cached keys statements by the
   // address of their text, so IntakeSqlFor keeps them for the program's life.
   struct IntakeSql {
-    std::string insert, merge, clear;
+    std::string insert, merge, clear, count;
   };
   static const IntakeSql& IntakeSqlFor(int part);
   // One intake table (Store's IntakeTable) and what is known of its rows.
@@ -271,6 +271,8 @@ class Frontier {
   void ClearPart(IntakePart& part);
   int64_t FlushPart(IntakePart& part);
   IntakePart* OldestPart();  // nullptr when the intake is empty
+  // Changes the crawl's admitted count in memory and in the store.
+  void AddAdmitted(int64_t crawl_id, int64_t delta);
   // Adds n inserted rows to frontier_counts (changes are counted by triggers).
   void CountRows(int64_t crawl_id, const std::string& state, const std::string& reason, int64_t n);
   // A queued row robots.txt now disallows: why, and the rule or outage.

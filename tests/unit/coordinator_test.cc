@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "coordinator_env.h"
+#include "coordinator/crawl_control.h"
 
 namespace swarmcrawl {
 using coordinator_test::Env;
@@ -429,6 +430,48 @@ TEST_CASE("frontier intake: each part merges on its own, with its hosts' robots.
   CHECK(env.Str("SELECT reason FROM frontier WHERE url='" + host128 + "/private/x'") == "robots");
   CHECK(env.Int("SELECT COUNT(*) FROM frontier_intake") == 0);
   CHECK(env.Int("SELECT SUM(queued) FROM hosts") == env.Int("SELECT COUNT(*) FROM frontier WHERE state='queued'"));
+}
+
+TEST_CASE("frontier intake: a crawl submitted meanwhile merges the intake without skewing admitted") {
+  // Known URLs wait unprobed in the running coordinator's intake; submitting
+  // another crawl (the API or CLI, with a Frontier of its own) merges them.
+  LeaseLimits limits = coordinator_test::TestLimits();
+  limits.intake_rows = 1000 * kIntakeParts;
+  limits.exact_admission_margin = 0;
+  coordinator_test::Env env(R"({"name":"c","seeds":["http://a.test/"],"delay_ms":0})", limits);
+  const std::vector<std::string> urls = Links("http://a.test/k", 5);
+  {
+    Transaction tx(env.store.db());
+    env.frontier->Admit(env.crawl_id, urls, 1);
+    env.frontier->Flush();
+    tx.Commit();
+  }
+  {
+    Transaction tx(env.store.db());
+    env.frontier->Reload();  // forgets the seen hashes: the five come again, unprobed
+    std::vector<std::string> again = urls;
+    again.push_back("http://a.test/new");
+    env.frontier->Admit(env.crawl_id, again, 1);
+    tx.Commit();
+  }
+  std::string name;
+  bool existed = false;
+  REQUIRE(SubmitCrawl(&env.store, R"({"name":"other","seeds":["http://b.test/"]})", &env.clock, &name,
+                      &existed).ok());
+  CHECK(env.Int("SELECT COUNT(*) FROM frontier_intake") == 0);
+  {
+    Transaction tx(env.store.db());
+    env.frontier->LoadCrawls();  // as the coordinator's loop does when another process commits
+    env.frontier->MaybeFlush();
+    env.frontier->Flush();
+    env.frontier->Admit(env.crawl_id, {"http://a.test/later"}, 1);
+    env.frontier->Flush();
+    tx.Commit();
+  }
+  const int64_t rows = env.Int("SELECT COUNT(*) FROM frontier WHERE crawl_id=" + std::to_string(env.crawl_id));
+  CHECK(rows == 8);  // seed, k0..k4, new, later
+  CHECK(env.Int("SELECT admitted FROM crawls WHERE id=" + std::to_string(env.crawl_id)) == rows);
+  CHECK(env.Int("SELECT queued FROM hosts WHERE host='http://a.test'") == rows);
 }
 
 TEST_CASE("frontier intake: parts that come due together merge on successive calls") {
